@@ -1,0 +1,26 @@
+"""Settings for the test suite.
+
+The database is SQLite unless DATABASE_URL points elsewhere; the README's test command
+runs the suite on both. Tests that need Redis read REDIS_URL (default: the local server).
+"""
+
+from kelmah.settings.embedded import *  # noqa: F403
+from kelmah.settings.embedded import VAR_DIR
+from kelmah.settings.env import env_database, env_str
+
+DEBUG = False
+DATABASES = {"default": env_database("DATABASE_URL", "sqlite:///:memory:")}
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / "test-kelmah.sqlite3")}
+    DATABASES["default"]["OPTIONS"] = {"timeout": 20}
+
+REDIS_URL = env_str("REDIS_URL", "redis://127.0.0.1:6379/15")
+
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+CELERY_TASK_ALWAYS_EAGER = False
+MEDIA_ROOT = VAR_DIR / "test-media"
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}

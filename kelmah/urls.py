@@ -1,0 +1,47 @@
+"""Top-level URL map: each domain app owns its pages under one prefix and its API under /api/v1/."""
+
+from django.conf import settings
+from django.contrib import admin
+from django.urls import include, path
+from django.views.generic import TemplateView
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+
+from apps.jobs.views import home
+
+api_patterns = [
+    path("schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="docs"),
+    path("accounts/", include("apps.accounts.api_urls")),
+    path("workers/", include("apps.workers.api_urls")),
+    path("hirers/", include("apps.hirers.api_urls")),
+    path("jobs/", include("apps.jobs.api_urls")),
+    path("contracts/", include("apps.contracts.api_urls")),
+    path("payments/", include("apps.payments.api_urls")),
+    path("messaging/", include("apps.messaging.api_urls")),
+    path("notifications/", include("apps.notifications.api_urls")),
+    path("dashboard/", include("apps.dashboard.api_urls")),
+]
+
+urlpatterns = [
+    path("", home, name="home"),
+    path("offline/", TemplateView.as_view(template_name="offline.html"), name="offline"),
+    path("accounts/", include("apps.accounts.urls")),
+    path("workers/", include("apps.workers.urls")),
+    path("hirer/", include("apps.hirers.urls")),
+    path("jobs/", include("apps.jobs.urls")),
+    path("contracts/", include("apps.contracts.urls")),
+    path("payments/", include("apps.payments.urls")),
+    path("messages/", include("apps.messaging.urls")),
+    path("notifications/", include("apps.notifications.urls")),
+    path("dashboard/", include("apps.dashboard.urls")),
+    path("fragments/", include("apps.modules.urls")),
+    path("", include("apps.monitoring.urls")),
+    path("", include("apps.resilience.urls")),
+    path("api/v1/", include((api_patterns, "api"))),
+    path("admin/", admin.site.urls),
+]
+
+if settings.DEBUG:
+    from django.conf.urls.static import static
+
+    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
