@@ -4,6 +4,8 @@ The database is SQLite unless DATABASE_URL points elsewhere; the README's test c
 runs the suite on both. Tests that need Redis read REDIS_URL (default: the local server).
 """
 
+import os
+
 from kelmah.settings.embedded import *  # noqa: F403
 from kelmah.settings.embedded import VAR_DIR
 from kelmah.settings.env import env_database, env_str
@@ -11,7 +13,8 @@ from kelmah.settings.env import env_database, env_str
 DEBUG = False
 DATABASES = {"default": env_database("DATABASE_URL", "sqlite:///:memory:")}
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
-    DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / "test-kelmah.sqlite3")}
+    # One file per test process, so several suites can run side by side on one checkout.
+    DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / f"test-kelmah-{os.getpid()}.sqlite3")}
     DATABASES["default"]["OPTIONS"] = {"timeout": 20}
 
 REDIS_URL = env_str("REDIS_URL", "redis://127.0.0.1:6379/15")
