@@ -6,6 +6,7 @@ from django.urls import include, path
 from django.views.generic import TemplateView
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
+from apps.common.views import service_worker
 from apps.jobs.views import home
 
 api_patterns = [
@@ -25,6 +26,7 @@ api_patterns = [
 urlpatterns = [
     path("", home, name="home"),
     path("offline/", TemplateView.as_view(template_name="offline.html"), name="offline"),
+    path("sw.js", service_worker, name="service-worker"),
     path("accounts/", include("apps.accounts.urls")),
     path("workers/", include("apps.workers.urls")),
     path("hirer/", include("apps.hirers.urls")),

@@ -1,6 +1,9 @@
 import re
 import uuid
 
+from django.conf import settings
+from django.utils.cache import patch_vary_headers
+
 from apps.common.request_context import request_id_var
 
 # Accept a caller's X-Request-ID only when it looks like an id, so log lines stay parseable.
@@ -22,4 +25,26 @@ class RequestIdMiddleware:
         finally:
             request_id_var.reset(token)
         response["X-Request-ID"] = request.request_id
+        return response
+
+
+class PrivateCacheMiddleware:
+    """Mark every response to a logged-in user `private, no-store`.
+
+    Browsers, proxies and the service worker then never keep one person's pages where the
+    next person on a shared phone could see them. Requests without a session cookie are not
+    checked, so anonymous pages (and health probes) never touch the session store.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        if settings.SESSION_COOKIE_NAME not in request.COOKIES and "HTTP_AUTHORIZATION" not in request.META:
+            return response
+        user = getattr(request, "user", None)
+        if user is not None and user.is_authenticated:
+            response["Cache-Control"] = "private, no-store"
+            patch_vary_headers(response, ["Cookie"])
         return response
