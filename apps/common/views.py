@@ -1,5 +1,5 @@
 from django.conf import settings
-from django.http import FileResponse
+from django.http import HttpResponse
 from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_GET
 
@@ -8,6 +8,7 @@ from django.views.decorators.http import require_GET
 @cache_control(no_cache=True, max_age=0)
 def service_worker(request):
     """Serve the service worker from the site root so its scope covers every page."""
-    response = FileResponse(open(settings.BASE_DIR / "static" / "sw.js", "rb"), content_type="text/javascript")
+    script = (settings.BASE_DIR / "static" / "sw.js").read_bytes()
+    response = HttpResponse(script, content_type="text/javascript")
     response["Service-Worker-Allowed"] = "/"
     return response

@@ -38,7 +38,7 @@ def test_service_worker_is_served_from_the_root():
     assert response.status_code == HTTPStatus.OK
     assert response["Service-Worker-Allowed"] == "/"
     assert response["Content-Type"].startswith("text/javascript")
-    assert b"networkFirst" in b"".join(response.streaming_content)
+    assert b"networkFirst" in response.content
 
 
 def test_logout_clears_site_data(worker_client):
