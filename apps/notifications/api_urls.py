@@ -1,3 +1,11 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
 
-urlpatterns: list = []
+from apps.notifications import api
+
+urlpatterns = [
+    path("", api.notification_list, name="notification-list"),
+    path("unread-count/", api.unread_count, name="notification-unread-count"),
+    path("<int:notification_id>/read/", api.notification_read, name="notification-read"),
+    path("read-all/", api.notification_read_all, name="notification-read-all"),
+    path("preferences/", api.preferences, name="notification-preferences"),
+]

@@ -6,3 +6,8 @@ class NotificationsConfig(AppConfig):
     name = "apps.notifications"
     label = "notifications"
     verbose_name = _("Notifications")
+
+    def ready(self) -> None:
+        from apps.notifications import conf
+
+        conf.check()

@@ -1,0 +1,33 @@
+from rest_framework import serializers
+
+from apps.notifications.models import Notification
+
+
+class NotificationSerializer(serializers.ModelSerializer):
+    is_read = serializers.BooleanField(read_only=True)
+
+    class Meta:
+        model = Notification
+        fields = ["id", "event", "title", "body", "link", "count", "is_read", "read_at", "created_at", "updated_at"]
+        read_only_fields = fields
+
+
+class PreferencesSerializer(serializers.Serializer):
+    """{"preferences": {"<event>": {"<channel>": true|false}}}: only the pairs to change."""
+
+    preferences = serializers.DictField(
+        child=serializers.DictField(child=serializers.BooleanField(), allow_empty=False), allow_empty=False
+    )
+
+    def validate_preferences(self, value: dict) -> dict[tuple[str, str], bool]:
+        from apps.notifications.events import EVENTS, Channel
+
+        choices = {}
+        for event, channels in value.items():
+            if event not in EVENTS:
+                raise serializers.ValidationError(f"Unknown event “{event}”.")
+            for channel, enabled in channels.items():
+                if channel not in Channel.values:
+                    raise serializers.ValidationError(f"Unknown channel “{channel}”; use in_app, sms or email.")
+                choices[(event, channel)] = enabled
+        return choices
