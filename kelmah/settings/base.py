@@ -56,6 +56,8 @@ KELMAH_APPS = [
 INSTALLED_APPS = DJANGO_APPS + THIRD_PARTY_APPS + KELMAH_APPS
 
 MIDDLEWARE = [
+    # First, so /health/ answers before sessions, auth or the module layer touch the database.
+    "apps.monitoring.middleware.HealthEndpointMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "apps.common.middleware.RequestIdMiddleware",

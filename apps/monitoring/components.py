@@ -1,0 +1,114 @@
+"""Which checks exist: the shared dependencies, and one check per registered module.
+
+Dependencies are listed here; modules come from the module registry in apps.modules,
+where each domain app declares its own health check. A module's check is keyed
+"<module>:status" and a dependency's "<dependency>:<measurement>", as the health+json
+draft suggests ("component:measurement").
+"""
+
+import dataclasses
+import datetime
+
+from django.conf import settings
+from health_check.base import HealthCheck
+from health_check.exceptions import ServiceUnavailable, ServiceWarning
+
+from apps.monitoring.checks import BrokerCheck, CacheCheck, ChannelLayerCheck, Database, DiskCheck, Storage
+from apps.monitoring.health import ALL_MODULES, Component
+from apps.monitoring.workers import WorkerCheck
+
+# Modules that stop doing their work, not just slow down, when background workers or the
+# broker are gone: payment verification, payouts and notification delivery run there.
+BACKGROUND_MODULES = ("payments", "notifications", "contracts")
+# Modules that push live updates through the channel layer.
+REALTIME_MODULES = ("messaging", "notifications")
+# Modules that accept uploads.
+UPLOAD_MODULES = ("workers", "contracts", "messaging")
+
+
+def dependency_components() -> list[Component]:
+    components = [
+        Component("database:responseTime", Database, "datastore", critical=True),
+        Component("cache:responseTime", CacheCheck, "datastore"),
+        Component("broker:responseTime", BrokerCheck, "datastore", modules=BACKGROUND_MODULES),
+        Component("workers:count", WorkerCheck, "system", modules=BACKGROUND_MODULES, timeout=1.6),
+        Component("storage:responseTime", Storage, "datastore", modules=UPLOAD_MODULES),
+        Component("disk:utilization", DiskCheck, "system"),
+    ]
+    if getattr(settings, "CHANNEL_LAYERS", None):
+        components.append(Component("channels:responseTime", ChannelLayerCheck, "component", modules=REALTIME_MODULES))
+    return components
+
+
+@dataclasses.dataclass
+class ModuleCheck(HealthCheck):
+    """Run a registered module's own health check and translate its result."""
+
+    name: str
+    timeout: datetime.timedelta = dataclasses.field(default=datetime.timedelta(seconds=1), repr=False)
+
+    def run(self):
+        from apps.modules.registry import get_module
+
+        module = get_module(self.name)
+        result = module.check_health()
+        if result.status == "fail":
+            raise ServiceUnavailable(result.detail or f"Module {self.name} reports a failure")
+        if result.status == "warn":
+            raise ServiceWarning(result.detail or f"Module {self.name} reports a warning")
+
+
+def registered_modules() -> list:
+    """Return the registry's modules, or none while the registry cannot be imported."""
+    try:
+        from apps.modules.registry import all_modules
+    except ImportError:
+        return []
+    return all_modules()
+
+
+def module_names() -> list[str]:
+    return [module.name for module in registered_modules()]
+
+
+def module_component(module) -> Component:
+    return Component(
+        f"{module.name}:status",
+        lambda: ModuleCheck(module.name),
+        "module",
+        critical=bool(getattr(module, "critical", False)),
+        modules=(module.name,),
+    )
+
+
+def all_components() -> list[Component]:
+    modules = [module_component(module) for module in registered_modules()]
+    return dependency_components() + modules + breaker_components()
+
+
+def components_for_module(name: str) -> list[Component]:
+    """Return the module's own check and every dependency check that affects it."""
+    own = [module_component(module) for module in registered_modules() if module.name == name]
+    if not own:
+        raise LookupError(f"No module named {name!r} is registered.")
+    shared = dependency_components() + breaker_components()
+    return own + [component for component in shared if component.affects(name)]
+
+
+def critical_components() -> list[Component]:
+    return [component for component in all_components() if component.critical]
+
+
+__all__ = ["ALL_MODULES", "all_components", "components_for_module", "critical_components", "dependency_components"]
+
+
+def breaker_components() -> list[Component]:
+    """Return one check per circuit breaker; filled in by apps.monitoring.breakers."""
+    from apps.monitoring.breakers import breaker_components as build
+
+    return build()
+
+
+def readiness_components() -> list[Component]:
+    """Return the critical checks plus the breaker states, which at most warn when not critical."""
+    return critical_components() + breaker_components()
