@@ -180,6 +180,37 @@ AXES_VERBOSE = False
 # Platform commission on each released milestone, in basis points (1000 = 10%).
 KELMAH_PLATFORM_FEE_BPS = env_int("KELMAH_PLATFORM_FEE_BPS", 1000, minimum=0)
 
+# Payment providers (apps.payments.providers). Every default points at the local fake
+# provider (python -m fakepay.server, started by bin/run) and its test credentials;
+# production.py requires the real values from the environment instead.
+KELMAH_FAKEPAY_URL = env_str("KELMAH_FAKEPAY_URL", "http://127.0.0.1:8765")
+KELMAH_PAYMENT_PROVIDER = env_str("KELMAH_PAYMENT_PROVIDER", "paystack")
+KELMAH_PAYSTACK = {
+    "BASE_URL": env_str("KELMAH_PAYSTACK_BASE_URL", KELMAH_FAKEPAY_URL),
+    "SECRET_KEY": env_str("KELMAH_PAYSTACK_SECRET_KEY", "sk_test_kelmah_fakepay"),
+    # Extra webhook signing secrets as "key_id:secret", for the timestamped signature form
+    # and for rotating a secret without rejecting deliveries signed with the old one.
+    "WEBHOOK_SECRETS": env_list("KELMAH_PAYSTACK_WEBHOOK_SECRETS", []),
+    # Seconds a timestamped webhook signature stays valid; older ones are replays.
+    "WEBHOOK_TOLERANCE_SECONDS": env_int("KELMAH_PAYSTACK_WEBHOOK_TOLERANCE_SECONDS", 300, minimum=1),
+}
+KELMAH_MOMO = {
+    "BASE_URL": env_str("KELMAH_MOMO_BASE_URL", KELMAH_FAKEPAY_URL),
+    "TARGET_ENVIRONMENT": env_str("KELMAH_MOMO_TARGET_ENVIRONMENT", "sandbox"),
+    "CURRENCY": env_str("KELMAH_MOMO_CURRENCY", "GHS"),
+    "COLLECTION_SUBSCRIPTION_KEY": env_str("KELMAH_MOMO_COLLECTION_SUBSCRIPTION_KEY", "fakepay-collection-key"),
+    "COLLECTION_API_USER": env_str("KELMAH_MOMO_COLLECTION_API_USER", "4b1d7f2e-9c3a-4e5b-8f6d-1a2b3c4d5e6f"),
+    "COLLECTION_API_KEY": env_str("KELMAH_MOMO_COLLECTION_API_KEY", "fakepay-collection-api-key"),
+    "DISBURSEMENT_SUBSCRIPTION_KEY": env_str("KELMAH_MOMO_DISBURSEMENT_SUBSCRIPTION_KEY", "fakepay-disbursement-key"),
+    "DISBURSEMENT_API_USER": env_str("KELMAH_MOMO_DISBURSEMENT_API_USER", "7e6d5c4b-3a2f-4e1d-9c8b-7a6f5e4d3c2b"),
+    "DISBURSEMENT_API_KEY": env_str("KELMAH_MOMO_DISBURSEMENT_API_KEY", "fakepay-disbursement-api-key"),
+    # MoMo posts its single callback here; it is confirmed by a status query before use.
+    "CALLBACK_URL": env_str("KELMAH_MOMO_CALLBACK_URL", "http://127.0.0.1:8000/payments/webhooks/momo/"),
+}
+# (connect, read) seconds for provider calls. Connect just over a TCP retransmit window;
+# read covers a slow mobile money charge, which Paystack answers within a few seconds.
+KELMAH_PAYMENT_HTTP_TIMEOUTS = (3.05, 15.0)
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,

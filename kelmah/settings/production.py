@@ -4,6 +4,8 @@ Every value that differs per deployment is read from the environment and must be
 a missing or malformed one stops the process at start-up.
 """
 
+from django.core.exceptions import ImproperlyConfigured
+
 from kelmah.settings.base import *  # noqa: F403
 from kelmah.settings.env import env_bool, env_database, env_int, env_list, env_str
 
@@ -54,3 +56,28 @@ SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SESSION_COOKIE_SECURE = True
 CSRF_COOKIE_SECURE = True
 SECURE_HSTS_SECONDS = env_int("DJANGO_HSTS_SECONDS", 0, minimum=0)
+
+# Payment providers: the selected provider's credentials are required, with no fallback
+# to the local fake provider or its test secrets.
+KELMAH_PAYMENT_PROVIDER = env_str("KELMAH_PAYMENT_PROVIDER")
+if KELMAH_PAYMENT_PROVIDER == "paystack":
+    KELMAH_PAYSTACK = {
+        **KELMAH_PAYSTACK,
+        "BASE_URL": env_str("KELMAH_PAYSTACK_BASE_URL", "https://api.paystack.co"),
+        "SECRET_KEY": env_str("KELMAH_PAYSTACK_SECRET_KEY"),
+    }
+elif KELMAH_PAYMENT_PROVIDER == "momo":
+    KELMAH_MOMO = {
+        **KELMAH_MOMO,
+        "BASE_URL": env_str("KELMAH_MOMO_BASE_URL", "https://proxy.momoapi.mtn.com"),
+        "TARGET_ENVIRONMENT": env_str("KELMAH_MOMO_TARGET_ENVIRONMENT"),
+        "COLLECTION_SUBSCRIPTION_KEY": env_str("KELMAH_MOMO_COLLECTION_SUBSCRIPTION_KEY"),
+        "COLLECTION_API_USER": env_str("KELMAH_MOMO_COLLECTION_API_USER"),
+        "COLLECTION_API_KEY": env_str("KELMAH_MOMO_COLLECTION_API_KEY"),
+        "DISBURSEMENT_SUBSCRIPTION_KEY": env_str("KELMAH_MOMO_DISBURSEMENT_SUBSCRIPTION_KEY"),
+        "DISBURSEMENT_API_USER": env_str("KELMAH_MOMO_DISBURSEMENT_API_USER"),
+        "DISBURSEMENT_API_KEY": env_str("KELMAH_MOMO_DISBURSEMENT_API_KEY"),
+        "CALLBACK_URL": env_str("KELMAH_MOMO_CALLBACK_URL"),
+    }
+else:
+    raise ImproperlyConfigured(f"KELMAH_PAYMENT_PROVIDER={KELMAH_PAYMENT_PROVIDER!r} is not 'paystack' or 'momo'.")
