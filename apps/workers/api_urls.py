@@ -1,3 +1,12 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
 
-urlpatterns: list = []
+from apps.workers import api
+
+urlpatterns = [
+    path("", api.WorkerDirectoryApi.as_view(), name="workers-directory"),
+    path("me/", api.OwnProfileApi.as_view(), name="workers-me"),
+    path("me/ghana-card/", api.GhanaCardApi.as_view(), name="workers-ghana-card"),
+    path("me/portfolio/", api.PortfolioApi.as_view(), name="workers-portfolio"),
+    path("me/portfolio/<int:item_id>/", api.PortfolioItemApi.as_view(), name="workers-portfolio-item"),
+    path("<int:user_id>/", api.WorkerDetailApi.as_view(), name="workers-detail"),
+]

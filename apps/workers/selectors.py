@@ -3,7 +3,7 @@
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.db.models import Case, F, Q, QuerySet, When
+from django.db.models import BigIntegerField, Case, F, Q, QuerySet, When
 from django.utils.translation import gettext_lazy as _
 
 from apps.accounts.models import Role
@@ -59,6 +59,7 @@ def worker_directory(filters: DirectoryFilters) -> QuerySet[WorkerProfile]:
             day_rate=Case(
                 When(rate_unit=RateUnit.HOUR, then=F("rate_pesewas") * HOURS_PER_DAY),
                 default=F("rate_pesewas"),
+                output_field=BigIntegerField(),
             )
         )
     )
