@@ -55,6 +55,23 @@ class BreakerCheck(HealthCheck):
     timeout: datetime.timedelta = dataclasses.field(default=datetime.timedelta(seconds=1), repr=False)
 
     def run(self):
+        state, detail = self.describe()
+        if state in OPEN_STATES:
+            error = ServiceUnavailable(detail) if self.critical else ServiceWarning(detail)
+            raise observed(error, state)
+        if state not in CLOSED_STATES:
+            raise observed(ServiceWarning(detail), state)
+        return Observation(state)
+
+    def describe(self) -> tuple[str, str]:
+        module = breaker_module(self.name)
+        if module is not None:
+            # Module breakers belong to the module layer, which may keep them per process.
+            from apps.modules.breaker import get_breaker
+
+            state = get_breaker(module).state
+            return state, f"Breaker {self.name} is {state} in this process"
+
         from apps.resilience.breakers import breaker
 
         described = breaker(self.name).describe()
@@ -64,12 +81,7 @@ class BreakerCheck(HealthCheck):
             detail += f" since {described['opened_at'].isoformat()}"
         if described.get("reason"):
             detail += f": {described['reason']}"
-        if state in OPEN_STATES:
-            error = ServiceUnavailable(detail) if self.critical else ServiceWarning(detail)
-            raise observed(error, state)
-        if state not in CLOSED_STATES:
-            raise observed(ServiceWarning(detail), state)
-        return Observation(state)
+        return state, detail
 
 
 def breaker_components() -> list[Component]:

@@ -29,6 +29,15 @@ class Observation:
     output: str = ""
 
 
+def inject_fault(target: str) -> None:
+    """Apply an operator's injected fault for `target`, so a check shows what users would see."""
+    try:
+        from apps.modules.faults import inject
+    except ImportError:
+        return
+    inject(target)
+
+
 def observed(error: Exception, value, unit: str | None = None) -> Exception:
     """Attach a measured value to a warn or fail error, so the report still shows it."""
     error.observation = Observation(value, unit)  # type: ignore[attr-defined]
@@ -63,6 +72,7 @@ class CacheCheck(HealthCheck):
         key = f"kelmah-health:{uuid.uuid4().hex}"
         value = uuid.uuid4().hex
         try:
+            inject_fault("cache")
             cache.set(key, value, timeout=10)
             stored = cache.get(key)
             cache.delete(key)
@@ -84,6 +94,7 @@ class BrokerCheck(HealthCheck):
 
         connection = app.connection_for_write()
         try:
+            inject_fault("broker")
             connection.ensure_connection(max_retries=1, timeout=self.timeout.total_seconds())
         except Exception as error:  # kombu raises transport-specific errors
             raise ServiceUnavailable(f"Broker unreachable: {type(error).__name__}") from error

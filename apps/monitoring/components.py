@@ -13,7 +13,16 @@ from django.conf import settings
 from health_check.base import HealthCheck
 from health_check.exceptions import ServiceUnavailable, ServiceWarning
 
-from apps.monitoring.checks import BrokerCheck, CacheCheck, ChannelLayerCheck, Database, DiskCheck, Storage
+from apps.monitoring.checks import (
+    BrokerCheck,
+    CacheCheck,
+    ChannelLayerCheck,
+    Database,
+    DiskCheck,
+    Observation,
+    Storage,
+    observed,
+)
 from apps.monitoring.health import ALL_MODULES, Component
 from apps.monitoring.workers import WorkerCheck
 
@@ -35,14 +44,28 @@ def dependency_components() -> list[Component]:
         Component("storage:responseTime", Storage, "datastore", modules=UPLOAD_MODULES),
         Component("disk:utilization", DiskCheck, "system"),
     ]
+    if _outbox_installed():
+        components.append(Component("outbox:lag", OutboxCheck, "component", modules=BACKGROUND_MODULES))
     if getattr(settings, "CHANNEL_LAYERS", None):
         components.append(Component("channels:responseTime", ChannelLayerCheck, "component", modules=REALTIME_MODULES))
     return components
 
 
+def _outbox_installed() -> bool:
+    try:
+        import apps.resilience.models
+    except ImportError:
+        return False
+    return hasattr(apps.resilience.models, "OutboxMessage")
+
+
 @dataclasses.dataclass
 class ModuleCheck(HealthCheck):
-    """Run a registered module's own health check and translate its result."""
+    """Run a registered module's own health check, then its switches.
+
+    A module switched off for maintenance, or with an injected fault, warns: operators
+    did that on purpose, and the status should say so rather than hide it.
+    """
 
     name: str
     timeout: datetime.timedelta = dataclasses.field(default=datetime.timedelta(seconds=1), repr=False)
@@ -50,12 +73,57 @@ class ModuleCheck(HealthCheck):
     def run(self):
         from apps.modules.registry import get_module
 
-        module = get_module(self.name)
-        result = module.check_health()
+        result = get_module(self.name).check_health()
         if result.status == "fail":
             raise ServiceUnavailable(result.detail or f"Module {self.name} reports a failure")
-        if result.status == "warn":
-            raise ServiceWarning(result.detail or f"Module {self.name} reports a warning")
+        notes = [result.detail] if result.status == "warn" and result.detail else []
+        switched_off = _switched_off(self.name)
+        if switched_off is not None:
+            notes.append(f"Switched off for maintenance: {switched_off.reason or 'no reason given'}")
+        notes.extend(f"Fault injected on {rule.target}: {rule.spec}" for rule in _module_faults(self.name))
+        if result.status == "warn" or notes:
+            raise ServiceWarning("; ".join(notes) or f"Module {self.name} reports a warning")
+
+
+def _switched_off(name: str):
+    try:
+        from apps.modules.maintenance import switched_off
+    except ImportError:
+        return None
+    return switched_off(name)
+
+
+def _module_faults(name: str) -> list:
+    try:
+        from apps.modules.faults import active_faults
+    except ImportError:
+        return []
+    return [rule for target, rule in sorted(active_faults().items()) if target.partition(".")[0] == name]
+
+
+@dataclasses.dataclass
+class OutboxCheck(HealthCheck):
+    """Report how long the oldest unsent outbox message has waited, and the dead letters."""
+
+    # Seconds of lag that warn: the relay runs after each commit and the beat sweep often,
+    # so a minute of lag means the broker or the relay is stuck.
+    warn_lag_seconds: float = dataclasses.field(default=60.0, repr=False)
+
+    def run(self):
+        from django.db.models import Min
+        from django.utils import timezone
+
+        from apps.resilience.models import DeadLetter, OutboxMessage, OutboxStatus
+
+        waiting = OutboxMessage.objects.filter(status__in=[OutboxStatus.PENDING, OutboxStatus.RELAYING])
+        oldest = waiting.aggregate(oldest=Min("created_at"))["oldest"]
+        lag = round((timezone.now() - oldest).total_seconds(), 1) if oldest else 0.0
+        dead = DeadLetter.objects.filter(retried_at__isnull=True).count()
+        if lag >= self.warn_lag_seconds:
+            raise observed(ServiceWarning(f"Oldest unsent outbox message has waited {lag:g} s"), lag, "s")
+        if dead:
+            raise observed(ServiceWarning(f"{dead} dead letter(s) wait for an operator"), lag, "s")
+        return Observation(lag, "s")
 
 
 def registered_modules() -> list:

@@ -78,11 +78,12 @@ class WorkerCheck(HealthCheck):
         transport = connection.transport.driver_type
         connection.release()
         if transport in NO_REMOTE_CONTROL_TRANSPORTS:
-            raise ServiceWarning(
+            message = (
                 f"Worker liveness is unknown: the {transport} broker does not carry Celery's "
                 "remote-control messages, so workers cannot be pinged. Check the worker "
                 "process directly or use Redis as the broker."
             )
+            raise observed(ServiceWarning(message), "unknown")
 
         workers = parse_ping_replies(self.collect_ping_replies())
         if not workers:
