@@ -28,17 +28,23 @@ class Urgency(models.TextChoices):
 
 
 class Job(models.Model):
-    """A job posted by a hirer. Budgets are integer pesewas; a fixed budget has min == max."""
+    """A job posted by a hirer. Budgets are integer pesewas; a fixed budget has min == max.
+
+    Change `status` only through apps.jobs.services, which enforces the state machine and
+    records a JobEvent for every transition.
+    """
 
     hirer = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="jobs_posted")
     title = models.CharField(_("title"), max_length=120)
     trade = models.CharField(_("trade"), max_length=32, choices=Trade.choices, db_index=True)
     description = models.TextField(_("description"), max_length=5000)
     budget_type = models.CharField(_("budget type"), max_length=8, choices=BudgetType.choices, default=BudgetType.FIXED)
-    budget_min = models.PositiveBigIntegerField(_("minimum budget (pesewas)"))
-    budget_max = models.PositiveBigIntegerField(_("maximum budget (pesewas)"))
-    region = models.CharField(_("region"), max_length=20, choices=Region.choices, db_index=True)
-    town = models.CharField(_("town"), max_length=80)
+    # Budget, region and town stay empty while a draft is being written step by step;
+    # job_publish refuses a job that still lacks any of them.
+    budget_min = models.PositiveBigIntegerField(_("minimum budget (pesewas)"), null=True, blank=True)
+    budget_max = models.PositiveBigIntegerField(_("maximum budget (pesewas)"), null=True, blank=True)
+    region = models.CharField(_("region"), max_length=20, choices=Region.choices, db_index=True, blank=True)
+    town = models.CharField(_("town"), max_length=80, blank=True)
     address = models.CharField(_("address"), max_length=200, blank=True)
     gps_code = models.CharField(_("GhanaPostGPS code"), max_length=16, blank=True)
     start_date = models.DateField(_("start date"), null=True, blank=True)
@@ -57,6 +63,29 @@ class Job(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+    @property
+    def is_fixed_budget(self) -> bool:
+        return self.budget_type == BudgetType.FIXED
+
+
+class JobEvent(models.Model):
+    """One status transition of a job: who moved it, from which state to which, and when."""
+
+    job = models.ForeignKey(Job, on_delete=models.CASCADE, related_name="events")
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    from_status = models.CharField(max_length=12, choices=JobStatus.choices, blank=True)
+    to_status = models.CharField(max_length=12, choices=JobStatus.choices)
+    note = models.CharField(max_length=500, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.job_id}: {self.from_status or '-'} → {self.to_status}"
 
 
 class ApplicationStatus(models.TextChoices):
@@ -86,3 +115,30 @@ class Application(models.Model):
 
     def __str__(self) -> str:
         return f"{self.worker} → {self.job}"
+
+    @property
+    def is_open(self) -> bool:
+        """True while the hirer can still decide on it and the worker can still withdraw it."""
+        return self.status in (ApplicationStatus.PENDING, ApplicationStatus.SHORTLISTED)
+
+
+class ApplicationEmailKind(models.TextChoices):
+    RECEIVED = "received", _("Application received (to the hirer)")
+    ACCEPTED = "accepted", _("Application accepted (to the worker)")
+    REJECTED = "rejected", _("Application rejected (to the worker)")
+
+
+class ApplicationEmail(models.Model):
+    """A sent (or claimed) application email; the unique key makes a redelivered task a no-op."""
+
+    application = models.ForeignKey(Application, on_delete=models.CASCADE, related_name="emails")
+    kind = models.CharField(max_length=10, choices=ApplicationEmailKind.choices)
+    recipient = models.EmailField()
+    sent_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["application", "kind"], name="one_email_per_application_kind")]
+
+    def __str__(self) -> str:
+        return f"{self.kind} email for application {self.application_id}"

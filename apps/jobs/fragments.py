@@ -1,0 +1,69 @@
+"""Dashboard fragments: plain functions of (request) returning rendered HTML.
+
+The dashboard embeds them through the modules layer's fragment boundary (see
+apps/jobs/module.py), which contains their failures; they do not catch errors themselves.
+Each one runs a fixed number of queries.
+"""
+
+import logging
+
+from django.template.loader import render_to_string
+
+from apps.accounts.models import Role
+from apps.jobs import selectors
+from apps.jobs.models import ApplicationStatus, JobStatus
+
+logger = logging.getLogger(__name__)
+
+RECOMMENDED_LIMIT = 5
+NEWEST_APPLICANTS_LIMIT = 5
+
+
+def worker_applications(request) -> str:
+    """The worker's applications grouped by status, open ones first."""
+    groups = selectors.worker_applications_by_status(worker=request.user)
+    order = [
+        ApplicationStatus.ACCEPTED,
+        ApplicationStatus.SHORTLISTED,
+        ApplicationStatus.PENDING,
+        ApplicationStatus.REJECTED,
+        ApplicationStatus.WITHDRAWN,
+    ]
+    grouped = [(status, ApplicationStatus(status).label, groups[status]) for status in order if groups[status]]
+    return render_to_string("jobs/fragments/worker_applications.html", {"groups": grouped}, request=request)
+
+
+def recommended_jobs(request) -> str:
+    """Open jobs in the worker's trades and region, newest first, leaving out ones already applied for."""
+    trades, region = worker_preferences(request.user)
+    jobs = selectors.recommended_jobs(
+        trades=trades, region=region, exclude_worker=request.user, limit=RECOMMENDED_LIMIT
+    )
+    context = {"jobs": jobs, "trades": trades, "region": region}
+    return render_to_string("jobs/fragments/recommended_jobs.html", context, request=request)
+
+
+def hirer_jobs_by_state(request) -> str:
+    """How many of the hirer's jobs are in each status, linking to the job management tabs."""
+    counts = selectors.hirer_job_counts_by_status(hirer=request.user)
+    rows = [(value, label, counts[value]) for value, label in JobStatus.choices]
+    return render_to_string("jobs/fragments/hirer_jobs_by_state.html", {"rows": rows}, request=request)
+
+
+def newest_applicants(request) -> str:
+    """The newest pending applications across the hirer's jobs."""
+    applications = selectors.newest_applications_for_hirer(hirer=request.user, limit=NEWEST_APPLICANTS_LIMIT)
+    return render_to_string("jobs/fragments/newest_applicants.html", {"applications": applications}, request=request)
+
+
+def worker_preferences(user) -> tuple[list[str], str]:
+    """Return the worker's (trade values, region) from the workers app, or ([], "") without a profile."""
+    if not user.is_authenticated or user.role != Role.WORKER:
+        return [], ""
+    from apps.workers.selectors import worker_profile_for_user
+
+    profile = worker_profile_for_user(user)
+    if profile is None:
+        return [], ""
+    trades = [trade.trade for trade in profile.trades.all()]
+    return trades, profile.region or ""

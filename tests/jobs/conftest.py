@@ -1,0 +1,55 @@
+"""Job fixtures: jobs and applications made through the real services."""
+
+import itertools
+
+import pytest
+
+from apps.jobs import services
+from kelmah.celery import app as celery_app
+
+_titles = itertools.count(1)
+
+
+def make_job(hirer, *, publish: bool = True, **overrides):
+    """Create a complete job (published unless publish=False) through job_create."""
+    fields = {
+        "title": f"Fix leaking kitchen tap {next(_titles)}",
+        "trade": "plumbing",
+        "description": "The kitchen tap drips all night and the pipe under the sink is loose.",
+        "budget_type": "fixed",
+        "budget_min": 45000,
+        "budget_max": 45000,
+        "region": "greater-accra",
+        "town": "Madina",
+    }
+    fields.update(overrides)
+    return services.job_create(hirer=hirer, publish=publish, **fields)
+
+
+def make_application(job, worker, *, amount: int = 40000, letter: str = "I have fixed many taps in Madina."):
+    return services.application_create(job=job, worker=worker, cover_letter=letter, proposed_amount=amount)
+
+
+@pytest.fixture
+def open_job(hirer):
+    return make_job(hirer)
+
+
+@pytest.fixture
+def draft_job(hirer):
+    return make_job(hirer, publish=False)
+
+
+@pytest.fixture
+def application(open_job, worker):
+    return make_application(open_job, worker)
+
+
+@pytest.fixture
+def eager_tasks():
+    """Run Celery tasks in-process when queued, so on_commit callbacks send their emails."""
+    previous = celery_app.conf.task_always_eager, celery_app.conf.task_eager_propagates
+    celery_app.conf.task_always_eager = True
+    celery_app.conf.task_eager_propagates = True
+    yield
+    celery_app.conf.task_always_eager, celery_app.conf.task_eager_propagates = previous
