@@ -43,6 +43,10 @@ urlpatterns = [
     path("admin/", admin.site.urls),
 ]
 
+# Both answer without the database or the template engine, and in problem+json under /api/.
+handler404 = "apps.modules.views.page_not_found"
+handler500 = "apps.modules.views.server_error"
+
 if settings.DEBUG:
     from django.conf.urls.static import static
 

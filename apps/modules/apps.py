@@ -6,3 +6,9 @@ class ModulesConfig(AppConfig):
     name = "apps.modules"
     label = "modules"
     verbose_name = _("Modules")
+
+    def ready(self):
+        from apps.modules import checks, registry
+
+        checks.register_checks()
+        registry.autodiscover()

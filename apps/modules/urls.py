@@ -1,5 +1,9 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from apps.modules import views
 
 app_name = "modules"
 
-urlpatterns: list = []
+urlpatterns = [
+    path("<str:module_name>/<str:fragment_name>/", views.fragment_view, name="fragment"),
+]

@@ -70,6 +70,9 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "axes.middleware.AxesMiddleware",
+    # Last, so its process_exception sees a view's error first and routes it to the
+    # module that owns the view (degraded page or problem+json, 503).
+    "apps.modules.middleware.ModuleMiddleware",
 ]
 
 ROOT_URLCONF = "kelmah.urls"

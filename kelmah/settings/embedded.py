@@ -43,3 +43,6 @@ STATICFILES_DIRS = [BASE_DIR / "static"]
 # Serve files straight from static/ without collectstatic on the embedded default.
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = DEBUG
+
+# Operators and tests may inject faults on the embedded default (see apps.modules.faults).
+KELMAH_ALLOW_FAULT_INJECTION = env_bool("KELMAH_ALLOW_FAULT_INJECTION", True)

@@ -81,3 +81,7 @@ elif KELMAH_PAYMENT_PROVIDER == "momo":
     }
 else:
     raise ImproperlyConfigured(f"KELMAH_PAYMENT_PROVIDER={KELMAH_PAYMENT_PROVIDER!r} is not 'paystack' or 'momo'.")
+
+# Fault injection (apps.modules.faults) is refused in production unless explicitly allowed,
+# for example on a staging deployment used for failure drills.
+KELMAH_ALLOW_FAULT_INJECTION = env_bool("KELMAH_ALLOW_FAULT_INJECTION", False)

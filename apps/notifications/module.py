@@ -1,0 +1,11 @@
+"""The notifications module: in-app, SMS and email notifications.
+
+It is not critical: when it fails or is switched off, other modules keep working.
+Add this app's fragments below with @module.fragment (see docs/fault-tolerance.md).
+"""
+
+from django.utils.translation import gettext_lazy as _
+
+from apps.modules.registry import Module, register
+
+module = register(Module("notifications", verbose_name=_("Notifications")))
