@@ -1,7 +1,6 @@
 from http import HTTPStatus
 
 import pytest
-from rest_framework.test import APIClient
 
 from apps.workers import services
 from apps.workers.models import GhanaCardState, PortfolioItem, WorkerProfile
