@@ -6,3 +6,6 @@ class ResilienceConfig(AppConfig):
     name = "apps.resilience"
     label = "resilience"
     verbose_name = _("Resilience")
+
+    def ready(self) -> None:
+        from apps.resilience import checks  # noqa: F401  (registers the system checks)

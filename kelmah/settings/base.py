@@ -70,6 +70,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "axes.middleware.AxesMiddleware",
+    # Innermost, so it sees the authenticated user and wraps only the view's work.
+    "apps.resilience.idempotency.IdempotencyMiddleware",
     # Last, so its process_exception sees a view's error first and routes it to the
     # module that owns the view (degraded page or problem+json, 503).
     "apps.modules.middleware.ModuleMiddleware",
@@ -213,6 +215,133 @@ KELMAH_MOMO = {
 # (connect, read) seconds for provider calls. Connect just over a TCP retransmit window;
 # read covers a slow mobile money charge, which Paystack answers within a few seconds.
 KELMAH_PAYMENT_HTTP_TIMEOUTS = (3.05, 15.0)
+
+# ---- Resilience: breakers, cache, outbound calls, outbox, idempotency -----------------
+# Each value says what it bounds and why; docs/fault-tolerance.md has the longer story.
+
+# Where breakers share state: redis://..., sqlite:///path (every local process opens the
+# file) or memory:// (one process only). Production sets it to REDIS_URL.
+RESILIENCE_BREAKER_STORE = env_str("KELMAH_BREAKER_STORE", f"sqlite:///{VAR_DIR / 'breakers.sqlite3'}")
+# Seconds one store round trip may take; far above a healthy Redis or SQLite call (<1 ms),
+# short enough that a hung Redis costs a quarter second, once per retry period.
+RESILIENCE_BREAKER_STORE_TIMEOUT = 0.25
+# Seconds a process keeps its own breaker state after the store failed before trying it again.
+RESILIENCE_BREAKER_STORE_RETRY_SECONDS = 5.0
+RESILIENCE_BREAKER_DEFAULTS = {
+    # Trip after this many failures in a row in one process: quick for a dead dependency.
+    "consecutive_failures": 5,
+    # Or when half the calls in the window failed, across all processes...
+    "failure_rate": 0.5,
+    # ...or 80% were slower than slow_call_seconds (a dependency that is dying slowly).
+    "slow_call_rate": 0.8,
+    "slow_call_seconds": 2.0,
+    # Rates are measured over 30 s, and only once 10 calls were seen, so two unlucky
+    # calls on a quiet night cannot trip a breaker.
+    "window_seconds": 30,
+    "minimum_calls": 10,
+    # First open period, doubled on every failed probe up to the cap, and shortened by up
+    # to 20% at random so processes and breakers do not probe in lockstep.
+    "open_seconds": 5.0,
+    "max_open_seconds": 300.0,
+    "open_jitter": 0.2,
+    # Probes let through in half-open across all processes; the rest fail fast.
+    "half_open_probes": 1,
+    # A probe that never reports back (its process died) frees its slot after this long.
+    "probe_timeout_seconds": 30.0,
+    # Seconds between reads of the shared state; the bound on how late a process sees a trip.
+    "refresh_interval": 1.0,
+}
+RESILIENCE_BREAKERS = {
+    # Redis answers in well under a millisecond; a 0.5 s call is already a failure mode.
+    "redis": {"slow_call_seconds": 0.25, "open_seconds": 2.0, "max_open_seconds": 30.0},
+    "broker": {"open_seconds": 5.0, "max_open_seconds": 60.0},
+    # Mobile money charges can take several seconds to answer.
+    "provider:paystack": {"slow_call_seconds": 8.0},
+    "provider:momo": {"slow_call_seconds": 8.0},
+    "sms": {},
+    "email": {},
+    # One per module for fragments ("module:jobs"): module code failing is rarely fixed
+    # by waiting long, so the cap is short.
+    "module:*": {"open_seconds": 10.0, "max_open_seconds": 120.0},
+}
+
+# Outbound HTTP policy per dependency (apps.resilience.policy). Connect 3.05 s is just
+# over one TCP retransmit (3 s); deadlines bound the whole call including retries.
+RESILIENCE_OUTBOUND_DEFAULTS = {
+    "connect_timeout": 3.05,
+    "read_timeout": 10.0,
+    "deadline": 20.0,
+    "max_retries": 2,
+    "backoff_base": 0.2,
+    "backoff_cap": 5.0,
+}
+RESILIENCE_OUTBOUND = {
+    # A charge may take 15 s to answer; the deadline leaves room for one retry.
+    "provider:paystack": {"read_timeout": 15.0, "deadline": 35.0},
+    "provider:momo": {"read_timeout": 15.0, "deadline": 35.0},
+    "sms": {"read_timeout": 10.0, "deadline": 20.0},
+    "email": {"read_timeout": 10.0, "deadline": 20.0},
+}
+
+# Resilient cache (apps.resilience.cache). The shared tier is this cache alias.
+RESILIENCE_CACHE_ALIAS = "default"
+# Seconds a rebuild lock lives: longer than any build should take, short enough that a
+# crashed builder blocks nobody for long.
+RESILIENCE_CACHE_LOCK_SECONDS = 10
+# Seconds a caller with nothing to serve waits for another process's build before building too.
+RESILIENCE_CACHE_WAIT_SECONDS = 2.0
+# Fresh periods are shortened by up to 10% at random so keys built together expire apart.
+RESILIENCE_CACHE_JITTER = 0.1
+# redis-py waits 5 s by default on a hung server, again on every call: both timeouts are
+# set. Half a second is far above a healthy round trip (~0.2 ms).
+RESILIENCE_REDIS_CACHE_OPTIONS = {"SOCKET_CONNECT_TIMEOUT": 0.5, "SOCKET_TIMEOUT": 0.5}
+
+# Outbox and durable tasks (apps.resilience.outbox, apps.resilience.durable).
+# Longest countdown a task may be queued with; the broker's visibility timeout must exceed
+# it plus the task time limit, or Redis redelivers the task while it waits.
+RESILIENCE_OUTBOX_MAX_COUNTDOWN = 3600
+# Seconds a relay's claim on a row lasts; a relay that crashed mid-publish frees it then.
+RESILIENCE_OUTBOX_CLAIM_SECONDS = 60
+# Backoff between publish attempts while the broker is down.
+RESILIENCE_OUTBOX_RELAY_BACKOFF_BASE = 2.0
+RESILIENCE_OUTBOX_RELAY_BACKOFF_CAP = 60.0
+# Rows published this long ago whose task never finished are published again.
+RESILIENCE_OUTBOX_REDELIVER_AFTER = 6 * 3600
+# Completed outbox rows and completion records are kept this many days for audit.
+RESILIENCE_OUTBOX_KEEP_DAYS = 14
+# Task retries: 8 tries with full jitter between 2 s and 10 min spread load over about
+# half an hour of provider trouble, then the work goes to the dead-letter list.
+RESILIENCE_TASK_MAX_RETRIES = 8
+RESILIENCE_TASK_BACKOFF_BASE = 2.0
+RESILIENCE_TASK_BACKOFF_CAP = 600.0
+
+# Idempotency keys are kept this many seconds (at least a day, so an offline phone's
+# replay the next morning still matches).
+RESILIENCE_IDEMPOTENCY_TTL = 48 * 3600
+# Seconds a repeat waits for the first request with its key to finish before 409.
+RESILIENCE_IDEMPOTENCY_WAIT = 3.0
+
+# Celery. Durable tasks ack late and go back to the queue if their worker dies.
+CELERY_TASK_ACKS_LATE = True
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
+# Seconds before a task is killed (hard) or warned (soft); no task should run this long.
+CELERY_TASK_TIME_LIMIT = 300
+CELERY_TASK_SOFT_TIME_LIMIT = 280
+# One message at a time per worker process, so a long task does not hold others hostage.
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+CELERY_TASK_SERIALIZER = "json"
+CELERY_RESULT_SERIALIZER = "json"
+CELERY_ACCEPT_CONTENT = ["json"]
+CELERY_TIMEZONE = TIME_ZONE
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# Seconds to wait for the broker when publishing; the outbox keeps the work if it is down.
+CELERY_BROKER_CONNECTION_TIMEOUT = 2.0
+CELERY_BEAT_SCHEDULE = {
+    # Publish outbox rows that the after-commit relay could not (broker down, crash).
+    "resilience-relay-outbox": {"task": "resilience.relay_outbox", "schedule": 10.0},
+    "resilience-purge-idempotency-keys": {"task": "resilience.purge_idempotency_keys", "schedule": 3600.0},
+    "resilience-purge-outbox": {"task": "resilience.purge_outbox", "schedule": 24 * 3600.0},
+}
 
 LOGGING = {
     "version": 1,

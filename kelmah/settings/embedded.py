@@ -20,8 +20,15 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
     }
 
+# A file cache under var/ is the shared tier every local process sees (the web server and
+# the worker), so a cache invalidation made by one reaches the other. The resilient cache
+# keeps hot reads in process memory in front of it.
 CACHES = {
-    "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "kelmah-default"},
+    "default": {
+        "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+        "LOCATION": str(VAR_DIR / "cache"),
+        "OPTIONS": {"MAX_ENTRIES": 5000},
+    },
 }
 
 EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"

@@ -21,20 +21,28 @@ DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 
 REDIS_URL = env_str("REDIS_URL")
 
+# Every cache call goes through the "redis" breaker: during an outage reads act as misses
+# and cost nothing once the breaker trips. Timeouts: see RESILIENCE_REDIS_CACHE_OPTIONS.
 CACHES = {
     "default": {
-        "BACKEND": "django_redis.cache.RedisCache",
+        "BACKEND": "apps.resilience.cache_backends.ResilientRedisCache",
         "LOCATION": REDIS_URL,
-        "OPTIONS": {
-            # Both timeouts must be finite: with Redis hung, redis-py otherwise waits on
-            # every call. Half a second is far above a healthy round trip (~0.2 ms).
-            "SOCKET_CONNECT_TIMEOUT": 0.5,
-            "SOCKET_TIMEOUT": 0.5,
-        },
+        "OPTIONS": dict(RESILIENCE_REDIS_CACHE_OPTIONS),
     },
 }
+RESILIENCE_BREAKER_STORE = env_str("KELMAH_BREAKER_STORE", REDIS_URL)
 
 CELERY_BROKER_URL = env_str("CELERY_BROKER_URL", REDIS_URL)
+# Redis redelivers an unacknowledged message after the visibility timeout. It must exceed
+# the longest countdown (outbox countdowns and retry delays) plus the task time limit, or
+# a delayed task runs twice; the resilience system check enforces it at start-up.
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": max(RESILIENCE_OUTBOX_MAX_COUNTDOWN, RESILIENCE_TASK_BACKOFF_CAP)
+    + CELERY_TASK_TIME_LIMIT
+    + 600,
+    "socket_connect_timeout": 2.0,
+    "socket_timeout": 5.0,
+}
 
 CHANNEL_LAYERS = {
     "default": {

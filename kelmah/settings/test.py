@@ -27,3 +27,9 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
+
+# Tests get a private in-process cache and breaker store per test process, so parallel
+# runs on one checkout cannot trip each other's breakers. Redis tests switch both to
+# settings.REDIS_URL through tests.support.faults.redis_settings().
+CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "kelmah-test"}}
+RESILIENCE_BREAKER_STORE = f"sqlite:///{VAR_DIR / f'test-breakers-{os.getpid()}.sqlite3'}"
