@@ -1,8 +1,12 @@
 """Pytest fixtures for the fake payment provider (fakepay) and a webhook receiver.
 
-Public API (stable). Import the fixtures into a conftest.py to use them:
+Public API (stable). Re-export the fixtures from a conftest.py to use them:
 
-    from tests.support.fakepay import fakepay, fakepay_server, webhook_sink  # noqa: F401
+    from tests.support import fakepay as fakepay_support
+
+    fakepay_server = fakepay_support.fakepay_server
+    fakepay = fakepay_support.fakepay
+    webhook_sink = fakepay_support.webhook_sink
 
     fakepay_server (session) -> FakePayAdmin
         One fake provider for the whole run, on a free 127.0.0.1 port, in a thread.
@@ -103,6 +107,8 @@ class FakePayAdmin:
 
 @dataclass
 class ReceivedRequest:
+    """One request the sink received; header names are lower-case."""
+
     method: str
     path: str
     headers: dict[str, str]
@@ -128,7 +134,8 @@ class WebhookSink:
             def _record(self):
                 body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
                 with sink._arrived:
-                    sink.received.append(ReceivedRequest(self.command, self.path, dict(self.headers.items()), body))
+                    headers = {name.lower(): value for name, value in self.headers.items()}
+                    sink.received.append(ReceivedRequest(self.command, self.path, headers, body))
                     sink._arrived.notify_all()
                 self.send_response(sink.status_code)
                 self.send_header("Content-Length", "0")
