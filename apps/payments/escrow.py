@@ -85,7 +85,7 @@ def payout_create(*, milestone, amount: int, actor=None) -> Payout:
         requested_by=actor,
     )
     if method:
-        dispatch("apps.payments.tasks.payout_submit", kwargs={"payout_id": payout.pk}, dedupe_key=payout.reference)
+        dispatch("payments.payout_submit", kwargs={"payout_id": payout.pk}, dedupe_key=payout.reference)
     logger.info("payout created", extra={"payout": payout.reference, "milestone": str(milestone.public_id)})
     return payout
 
@@ -108,6 +108,6 @@ def refund_create(*, milestone, amount: int, actor=None) -> Refund:
         provider=collection.provider,
         decided_by=actor,
     )
-    dispatch("apps.payments.tasks.refund_submit", kwargs={"refund_id": refund.pk}, dedupe_key=refund.reference)
+    dispatch("payments.refund_submit", kwargs={"refund_id": refund.pk}, dedupe_key=refund.reference)
     logger.info("refund created", extra={"refund": refund.reference, "milestone": str(milestone.public_id)})
     return refund

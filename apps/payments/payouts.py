@@ -168,7 +168,7 @@ def payout_retry(*, payout: Payout, actor) -> Payout:
             requested_by=actor,
         )
         if method:
-            dispatch("apps.payments.tasks.payout_submit", kwargs={"payout_id": retry.pk}, dedupe_key=retry.reference)
+            dispatch("payments.payout_submit", kwargs={"payout_id": retry.pk}, dedupe_key=retry.reference)
     logger.info("payout retried", extra={"payout": retry.reference, "previous": old.reference})
     return retry
 
@@ -231,7 +231,7 @@ def payout_method_add(*, worker, network: str, phone: str, name: str) -> PayoutM
             Payout.objects.filter(pk=payout.pk).update(
                 payout_method=method, provider=method.provider, status=PayoutStatus.QUEUED, updated_at=timezone.now()
             )
-            dispatch("apps.payments.tasks.payout_submit", kwargs={"payout_id": payout.pk}, dedupe_key=payout.reference)
+            dispatch("payments.payout_submit", kwargs={"payout_id": payout.pk}, dedupe_key=payout.reference)
     logger.info(
         "payout method added", extra={"worker_id": worker.pk, "phone": mask_phone(msisdn), "queued": len(waiting)}
     )
@@ -307,7 +307,7 @@ def refund_retry(*, refund: Refund, actor) -> Refund:
         locked.decided_by = actor
         locked.provider_reference = ""
         locked.save(update_fields=["reference", "status", "decided_by", "provider_reference", "updated_at"])
-        dispatch("apps.payments.tasks.refund_submit", kwargs={"refund_id": locked.pk}, dedupe_key=locked.reference)
+        dispatch("payments.refund_submit", kwargs={"refund_id": locked.pk}, dedupe_key=locked.reference)
     return locked
 
 

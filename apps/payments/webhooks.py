@@ -80,7 +80,7 @@ def webhook_receive(*, provider_name: str, headers, body: bytes) -> WebhookEvent
 
 def _queue(stored: WebhookEvent) -> None:
     dispatch(
-        "apps.payments.tasks.webhook_process",
+        "payments.webhook_process",
         kwargs={"event_id": stored.pk},
         dedupe_key=f"webhook:{stored.pk}:{stored.delivery_count}",
     )

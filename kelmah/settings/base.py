@@ -341,6 +341,12 @@ CELERY_BEAT_SCHEDULE = {
     "resilience-relay-outbox": {"task": "resilience.relay_outbox", "schedule": 10.0},
     "resilience-purge-idempotency-keys": {"task": "resilience.purge_idempotency_keys", "schedule": 3600.0},
     "resilience-purge-outbox": {"task": "resilience.purge_outbox", "schedule": 24 * 3600.0},
+    # Payments: poll pending collections and payouts (each row has its own backoff), and
+    # reconcile the ledger with the providers once a day; contracts: auto-approve deliveries.
+    "payments-collections-poll": {"task": "payments.collections_poll", "schedule": 15.0},
+    "payments-payouts-poll": {"task": "payments.payouts_poll", "schedule": 60.0},
+    "payments-reconcile": {"task": "payments.reconcile", "schedule": 24 * 3600.0},
+    "contracts-auto-approve": {"task": "contracts.auto_approve_delivered", "schedule": 3600.0},
 }
 
 LOGGING = {

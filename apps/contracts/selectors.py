@@ -1,0 +1,62 @@
+"""Reads for contracts: permission-checked fetches and list queries."""
+
+from django.db.models import Count, Prefetch, Q, Sum
+
+from apps.common.errors import NotFound
+from apps.contracts.models import Contract, ContractEvent, Delivery, Dispute, Milestone
+
+
+def contracts_for_user(user):
+    """Return the contracts the user is a party to, newest first, with milestone totals."""
+    return (
+        Contract.objects.filter(Q(hirer=user) | Q(worker=user))
+        .select_related("hirer", "worker", "job")
+        .annotate(total=Sum("milestones__amount"), milestone_count=Count("milestones"))
+        .order_by("-created_at")
+    )
+
+
+def contract_get_for_user(*, user, public_id) -> Contract:
+    """Return the contract if `user` is its hirer, its worker or staff; NotFound otherwise."""
+    if not user.is_authenticated:
+        raise NotFound("Contract not found.")
+    contract = Contract.objects.select_related("hirer", "worker", "job").filter(public_id=public_id).first()
+    if contract is None or contract.role_of(user) is None:
+        raise NotFound("Contract not found.")
+    return contract
+
+
+def milestone_get_for_user(*, user, public_id) -> Milestone:
+    """Return the milestone if `user` may see its contract; NotFound otherwise."""
+    if not user.is_authenticated:
+        raise NotFound("Milestone not found.")
+    milestone = (
+        Milestone.objects.select_related("contract", "contract__hirer", "contract__worker", "contract__job")
+        .filter(public_id=public_id)
+        .first()
+    )
+    if milestone is None or milestone.contract.role_of(user) is None:
+        raise NotFound("Milestone not found.")
+    return milestone
+
+
+def contract_detail(contract: Contract) -> dict:
+    """Return the contract's milestones (with deliveries and disputes) and its event history."""
+    milestones = list(
+        contract.milestones.prefetch_related(
+            Prefetch("deliveries", queryset=Delivery.objects.prefetch_related("photos")),
+            Prefetch("disputes", queryset=Dispute.objects.select_related("opened_by", "resolved_by")),
+        ).order_by("position")
+    )
+    events = list(
+        ContractEvent.objects.filter(contract=contract)
+        .select_related("actor", "milestone")
+        .order_by("-created_at", "-id")[:100]
+    )
+    return {"milestones": milestones, "events": events, "total": sum(m.amount for m in milestones)}
+
+
+def open_disputes():
+    return Dispute.objects.filter(resolved_at__isnull=True).select_related(
+        "milestone", "milestone__contract", "opened_by"
+    )
