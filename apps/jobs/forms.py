@@ -15,12 +15,16 @@ UNKNOWN_TRADE = _("“%(value)s” is not a trade we list. Choose a trade from t
 UNKNOWN_REGION = _("“%(value)s” is not a region of Ghana. Choose one of the 16 regions.")
 
 
-class CedisField(forms.CharField):
+class CedisField(forms.Field):
     """An amount typed in cedis ("150", "1,200.50"), cleaned to integer pesewas."""
 
+    # Longer input cannot be a sensible amount; reject it before parsing.
+    max_input_length = 20
+
     def __init__(self, **kwargs):
-        kwargs.setdefault("max_length", 20)
-        kwargs.setdefault("widget", forms.TextInput(attrs={"inputmode": "decimal", "autocomplete": "off"}))
+        kwargs.setdefault(
+            "widget", forms.TextInput(attrs={"inputmode": "decimal", "autocomplete": "off", "maxlength": "20"})
+        )
         super().__init__(**kwargs)
 
     def prepare_value(self, value):
@@ -29,9 +33,11 @@ class CedisField(forms.CharField):
         return value
 
     def to_python(self, value):
-        text = super().to_python(value)
-        if text in self.empty_values:
+        text = "" if value is None else str(value).strip()
+        if not text:
             return None
+        if len(text) > self.max_input_length:
+            raise ValidationError(_("Enter an amount in cedis, such as 150 or 150.50."), code="invalid")
         pesewas = cedis_to_pesewas(text)
         if pesewas < validators.MIN_AMOUNT_PESEWAS:
             raise ValidationError(_("Enter at least GH₵ 1.00."), code="too_small")
@@ -104,7 +110,10 @@ class JobBudgetForm(JobStepForm):
         choices=BudgetType.choices,
         widget=forms.RadioSelect,
         initial=BudgetType.FIXED,
-        error_messages={"required": _("Choose a fixed amount or a budget range.")},
+        error_messages={
+            "required": _("Choose a fixed amount or a budget range."),
+            "invalid_choice": _("Choose a fixed amount or a budget range."),
+        },
     )
     amount = CedisField(label=_("Fixed amount (GH₵)"), required=False, help_text=_("For example 450 or 450.50."))
     budget_min = CedisField(label=_("Lowest amount (GH₵)"), required=False)
