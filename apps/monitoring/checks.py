@@ -27,6 +27,8 @@ class Observation:
     value: float | int | str
     unit: str | None = None
     output: str = ""
+    # Extra figures for /metrics (queue name -> depth, say); not part of the health+json body.
+    details: dict | None = None
 
 
 def inject_fault(target: str) -> None:
@@ -51,6 +53,7 @@ __all__ = [
     "Database",
     "DiskCheck",
     "Observation",
+    "QueueDepthCheck",
     "Storage",
     "observed",
 ]
@@ -92,14 +95,46 @@ class BrokerCheck(HealthCheck):
     def run(self):
         from kelmah.celery import app
 
-        connection = app.connection_for_write()
+        # The URL is read from settings on each run, so a changed setting takes effect at once.
+        connection = app.connection_for_write(url=getattr(settings, "CELERY_BROKER_URL", None))
         try:
             inject_fault("broker")
-            connection.ensure_connection(max_retries=1, timeout=self.timeout.total_seconds())
+            connection.ensure_connection(max_retries=0, timeout=self.timeout.total_seconds())
         except Exception as error:  # kombu raises transport-specific errors
             raise ServiceUnavailable(f"Broker unreachable: {type(error).__name__}") from error
         finally:
             connection.release()
+
+
+@dataclasses.dataclass
+class QueueDepthCheck(HealthCheck):
+    """Count the messages waiting in each required Celery queue."""
+
+    # Messages waiting in one queue before the check warns: far more than a few minutes of
+    # normal work, so workers are missing or too few.
+    warn_depth: int = dataclasses.field(default=1000, repr=False)
+
+    def run(self):
+        from apps.monitoring.workers import required_queue_names
+        from kelmah.celery import app
+
+        depths = {}
+        with app.connection_for_read() as connection:
+            connection.ensure_connection(max_retries=0, timeout=self.timeout.total_seconds())
+            channel = connection.default_channel
+            for name in sorted(required_queue_names(app)):
+                try:
+                    depths[name] = channel.queue_declare(queue=name, passive=True).message_count
+                except Exception:  # a queue nobody declared yet holds nothing
+                    depths[name] = 0
+        total = sum(depths.values())
+        summary_text = ", ".join(f"{name}={depth}" for name, depth in depths.items())
+        deepest = max(depths.values(), default=0)
+        if deepest >= self.warn_depth:
+            error = observed(ServiceWarning(f"Queue backlog: {summary_text}"), total, "messages")
+            error.observation = Observation(total, "messages", details=depths)
+            raise error
+        return Observation(total, "messages", details=depths)
 
 
 @dataclasses.dataclass

@@ -20,8 +20,8 @@ from apps.monitoring.checks import (
     Database,
     DiskCheck,
     Observation,
+    QueueDepthCheck,
     Storage,
-    observed,
 )
 from apps.monitoring.health import ALL_MODULES, Component
 from apps.monitoring.workers import WorkerCheck
@@ -41,6 +41,7 @@ def dependency_components() -> list[Component]:
         Component("cache:responseTime", CacheCheck, "datastore"),
         Component("broker:responseTime", BrokerCheck, "datastore", modules=BACKGROUND_MODULES),
         Component("workers:count", WorkerCheck, "system", modules=BACKGROUND_MODULES, timeout=1.6),
+        Component("queues:depth", QueueDepthCheck, "datastore", modules=BACKGROUND_MODULES),
         Component("storage:responseTime", Storage, "datastore", modules=UPLOAD_MODULES),
         Component("disk:utilization", DiskCheck, "system"),
     ]
@@ -110,20 +111,30 @@ class OutboxCheck(HealthCheck):
     warn_lag_seconds: float = dataclasses.field(default=60.0, repr=False)
 
     def run(self):
-        from django.db.models import Min
+        from django.db import DatabaseError
+        from django.db.models import Count, Min
         from django.utils import timezone
 
         from apps.resilience.models import DeadLetter, OutboxMessage, OutboxStatus
 
         waiting = OutboxMessage.objects.filter(status__in=[OutboxStatus.PENDING, OutboxStatus.RELAYING])
-        oldest = waiting.aggregate(oldest=Min("created_at"))["oldest"]
+        try:
+            figures = waiting.aggregate(oldest=Min("created_at"), pending=Count("id"))
+            dead = DeadLetter.objects.filter(retried_at__isnull=True).count()
+        except DatabaseError as error:
+            raise ServiceUnavailable(f"Outbox unreadable: {type(error).__name__}") from error
+        oldest = figures["oldest"]
         lag = round((timezone.now() - oldest).total_seconds(), 1) if oldest else 0.0
-        dead = DeadLetter.objects.filter(retried_at__isnull=True).count()
+        details = {"pending": figures["pending"], "dead_letters": dead}
+        observation = Observation(lag, "s", details=details)
         if lag >= self.warn_lag_seconds:
-            raise observed(ServiceWarning(f"Oldest unsent outbox message has waited {lag:g} s"), lag, "s")
-        if dead:
-            raise observed(ServiceWarning(f"{dead} dead letter(s) wait for an operator"), lag, "s")
-        return Observation(lag, "s")
+            error = ServiceWarning(f"Oldest unsent outbox message has waited {lag:g} s")
+        elif dead:
+            error = ServiceWarning(f"{dead} dead letter(s) wait for an operator")
+        else:
+            return observation
+        error.observation = observation
+        raise error
 
 
 def registered_modules() -> list:

@@ -71,6 +71,7 @@ class CheckResult:
     critical: bool
     modules: tuple[str, ...]
     duration_ms: float
+    details: dict | None = None
 
     def as_health_json(self) -> dict:
         entry = {
@@ -123,7 +124,12 @@ class CheckRunner:
         self._cache: dict[str, tuple[CheckResult, float]] = {}
         self._running: dict[str, tuple[Future, float, float]] = {}
 
-    def clear(self) -> None:
+    def forget(self, key: str) -> None:
+        """Drop one cached result, so the next run checks again."""
+        with self._lock:
+            self._cache.pop(key, None)
+
+    def forget_all(self) -> None:
         with self._lock:
             self._cache.clear()
 
@@ -194,6 +200,7 @@ class CheckRunner:
             critical=component.critical,
             modules=component.modules,
             duration_ms=round(duration_ms, 1),
+            details=observation.details if observation else None,
         )
         ttl = settings.fail_ttl if status == FAIL else settings.pass_ttl
         with self._lock:

@@ -116,6 +116,13 @@ class Recorder:
             self._websockets = max(0, self._websockets + delta)
         self._ensure_flusher()
 
+    def discard(self) -> None:
+        """Drop everything buffered in this process (tests start from nothing)."""
+        with self._lock:
+            self._counters = defaultdict(int)
+            self._events = []
+            self._websockets = 0
+
     # Flushing ---------------------------------------------------------------------
 
     def flush(self, *, force: bool = True) -> bool:

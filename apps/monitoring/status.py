@@ -32,6 +32,10 @@ class SubjectView:
     reasons: list[str] = field(default_factory=list)
     checks: list[CheckResult] = field(default_factory=list)
 
+    @property
+    def status_label(self) -> str:
+        return str(SubjectStatus(self.status).label)
+
     def worsen(self, status: str, reason: str) -> None:
         if _ORDER[status] > _ORDER[self.status]:
             self.status = status

@@ -10,6 +10,7 @@ import datetime
 import logging
 
 from celery import Celery
+from django.conf import settings
 from health_check.base import HealthCheck
 from health_check.exceptions import ServiceUnavailable, ServiceWarning
 
@@ -71,37 +72,48 @@ class WorkerCheck(HealthCheck):
     # Seconds to collect ping replies, and again to collect queue lists; a worker that
     # answers later than this counts as absent.
     reply_timeout: float = dataclasses.field(default=0.5, repr=False)
+    # Broker to use with a custom `app`; the site's app follows CELERY_BROKER_URL.
+    broker_url: str | None = dataclasses.field(default=None, repr=False)
     timeout: datetime.timedelta = dataclasses.field(default=datetime.timedelta(seconds=1.5), repr=False)
 
     def run(self):
-        connection = self.app.connection_for_write()
-        transport = connection.transport.driver_type
-        connection.release()
-        if transport in NO_REMOTE_CONTROL_TRANSPORTS:
-            message = (
-                f"Worker liveness is unknown: the {transport} broker does not carry Celery's "
-                "remote-control messages, so workers cannot be pinged. Check the worker "
-                "process directly or use Redis as the broker."
-            )
-            raise observed(ServiceWarning(message), "unknown")
+        with self.connection() as connection:
+            transport = connection.transport.driver_type
+            if transport in NO_REMOTE_CONTROL_TRANSPORTS:
+                message = (
+                    f"Worker liveness is unknown: the {transport} broker does not carry Celery's "
+                    "remote-control messages, so workers cannot be pinged. Check the worker "
+                    "process directly or use Redis as the broker."
+                )
+                raise observed(ServiceWarning(message), "unknown")
+            try:
+                connection.ensure_connection(max_retries=0, timeout=self.reply_timeout)
+            except Exception as error:  # kombu raises transport-specific errors
+                raise ServiceUnavailable(f"Broker unreachable: {type(error).__name__}") from error
 
-        workers = parse_ping_replies(self.collect_ping_replies())
-        if not workers:
-            raise observed(ServiceUnavailable("No Celery worker answered the ping"), 0)
+            workers = parse_ping_replies(self.collect_ping_replies(connection))
+            if not workers:
+                raise observed(ServiceUnavailable("No Celery worker answered the ping"), 0)
 
-        missing = sorted(required_queue_names(self.app) - self.consumed_queues(workers))
+            missing = sorted(required_queue_names(self.app) - self.consumed_queues(connection, workers))
         if missing:
             raise observed(ServiceUnavailable(f"No worker consumes queue {', '.join(missing)}"), len(workers))
         return len(workers)
 
-    def collect_ping_replies(self):
+    def connection(self):
+        """Open a broker connection from the current settings, or the app's own for a custom app."""
+        url = self.broker_url or (getattr(settings, "CELERY_BROKER_URL", None) if self.app is _default_app() else None)
+        return self.app.connection_for_write(url=url)
+
+    def collect_ping_replies(self, connection):
+        """Return the raw replies to a ping: the seam where replies are parsed."""
         try:
-            return self.app.control.ping(timeout=self.reply_timeout)
+            return self.app.control.ping(timeout=self.reply_timeout, connection=connection)
         except OSError as error:
             raise ServiceUnavailable(f"Broker unreachable: {type(error).__name__}") from error
 
-    def consumed_queues(self, workers: list[str]) -> set[str]:
-        inspector = self.app.control.inspect(destination=workers, timeout=self.reply_timeout)
+    def consumed_queues(self, connection, workers: list[str]) -> set[str]:
+        inspector = self.app.control.inspect(destination=workers, timeout=self.reply_timeout, connection=connection)
         try:
             answers = inspector.active_queues() or {}
         except OSError as error:
