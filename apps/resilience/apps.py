@@ -9,3 +9,6 @@ class ResilienceConfig(AppConfig):
 
     def ready(self) -> None:
         from apps.resilience import checks  # noqa: F401  (registers the system checks)
+        from kelmah.celery import ensure_broker_folders
+
+        ensure_broker_folders()

@@ -637,3 +637,51 @@ def reset_registry() -> None:
 def _settings_changed(*, setting: str, **kwargs: Any) -> None:
     if setting.startswith("RESILIENCE_BREAKER"):
         reset_registry()
+
+
+class SharedModuleBreaker:
+    """A module breaker for apps.modules' fragment boundary, with state shared by all processes.
+
+    Implements the boundary's ModuleBreaker protocol (allow, record_success,
+    record_failure, state, reset) on top of a CircuitBreaker named `name` ("module:jobs").
+    Select it with KELMAH_MODULE_BREAKER_CLASS = "apps.resilience.breakers.SharedModuleBreaker".
+    The permit between allow() and the record call is kept per thread.
+    """
+
+    def __init__(self, name: str, *, failure_threshold: int, cooldown_seconds: float) -> None:
+        self.name = name
+        base = config_for(name)
+        config = dataclasses.replace(
+            base,
+            consecutive_failures=failure_threshold,
+            open_seconds=cooldown_seconds,
+            max_open_seconds=max(base.max_open_seconds, cooldown_seconds),
+        )
+        self._breaker = CircuitBreaker(name, config, _registry.store)
+        self._permits = threading.local()
+
+    @property
+    def state(self) -> str:
+        state = self._breaker.state
+        return {FORCED_OPEN: OPEN, FORCED_CLOSED: CLOSED}.get(state, state)
+
+    def allow(self) -> bool:
+        try:
+            self._permits.current = self._breaker.allow()
+        except BreakerOpen:
+            return False
+        return True
+
+    def _take_permit(self) -> Permit:
+        permit = getattr(self._permits, "current", None)
+        self._permits.current = None
+        return permit or Permit(started=time.perf_counter())
+
+    def record_success(self) -> None:
+        self._breaker.record(self._take_permit(), failed=False)
+
+    def record_failure(self) -> None:
+        self._breaker.record(self._take_permit(), failed=True, reason="fragment failed")
+
+    def reset(self) -> None:
+        self._breaker.reset(reason="module breaker reset")

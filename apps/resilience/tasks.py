@@ -8,6 +8,7 @@ from django.conf import settings
 from django.utils import timezone
 
 from apps.resilience import outbox
+from apps.resilience.durable import durable_task
 from apps.resilience.idempotency import purge_expired
 from apps.resilience.models import OutboxMessage, OutboxStatus, TaskCompletion
 
@@ -42,3 +43,10 @@ def purge_outbox() -> int:
     done, _ = OutboxMessage.objects.filter(status=OutboxStatus.DONE, done_at__lt=cutoff).delete()
     TaskCompletion.objects.filter(completed_at__lt=cutoff).delete()
     return done
+
+
+@durable_task("resilience.outbox_ping", max_retries=0)
+def outbox_ping(*, note: str = "") -> str:
+    """Do nothing but finish: proves the outbox, broker and worker pipeline end to end."""
+    logger.info("Outbox ping received: %s", note)
+    return note

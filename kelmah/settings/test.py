@@ -33,3 +33,6 @@ STORAGES = {
 # settings.REDIS_URL through tests.support.faults.redis_settings().
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "kelmah-test"}}
 RESILIENCE_BREAKER_STORE = f"sqlite:///{VAR_DIR / f'test-breakers-{os.getpid()}.sqlite3'}"
+# Tasks published by tests stay in this process unless a test points Celery at a real
+# broker (tests/resilience does, with a worker process).
+CELERY_BROKER_URL = env_str("CELERY_BROKER_URL", "memory://")
