@@ -212,9 +212,8 @@ KELMAH_MOMO = {
     # MoMo posts its single callback here; it is confirmed by a status query before use.
     "CALLBACK_URL": env_str("KELMAH_MOMO_CALLBACK_URL", "http://127.0.0.1:8000/payments/webhooks/momo/"),
 }
-# (connect, read) seconds for provider calls. Connect just over a TCP retransmit window;
-# read covers a slow mobile money charge, which Paystack answers within a few seconds.
-KELMAH_PAYMENT_HTTP_TIMEOUTS = (3.05, 15.0)
+# Timeouts, retries and breakers for provider calls are RESILIENCE_OUTBOUND and
+# RESILIENCE_BREAKERS entries "provider:paystack" and "provider:momo" below.
 
 # ---- Resilience: breakers, cache, outbound calls, outbox, idempotency -----------------
 # Each value says what it bounds and why; docs/fault-tolerance.md has the longer story.

@@ -12,7 +12,8 @@ Public API (stable). Re-export the fixtures from a conftest.py to use them:
         One fake provider for the whole run, on a free 127.0.0.1 port, in a thread.
     fakepay (function) -> FakePayAdmin
         The same server, reset (objects, clock and config) before the test, with
-        settings.KELMAH_PAYSTACK and settings.KELMAH_MOMO pointed at it. Webhooks are off
+        settings.KELMAH_PAYSTACK and settings.KELMAH_MOMO pointed at it and the
+        provider:paystack and provider:momo breakers reset. Webhooks are off
         until the test sets a URL: fakepay.configure(webhook_url=live_server.url + "/...").
     webhook_sink (function) -> WebhookSink
         A real HTTP server on 127.0.0.1 that records every request it receives.
@@ -33,8 +34,11 @@ from typing import Any
 import pytest
 import requests
 
+from apps.resilience.breakers import breaker
 from fakepay.config import FakeConfig
 from fakepay.server import FakePayServer
+
+PROVIDER_BREAKERS = ("provider:paystack", "provider:momo")
 
 # Settings every test starts from: no webhooks until asked for, and short delays so a
 # test can wait on real time where moving the clock does not fit.
@@ -180,6 +184,9 @@ def fakepay_server():
 @pytest.fixture
 def fakepay(fakepay_server, settings):
     fakepay_server.reset()
+    # A breaker tripped by an earlier test's injected faults must not fail this one fast.
+    for name in PROVIDER_BREAKERS:
+        breaker(name).reset(reason="test setup")
     settings.KELMAH_PAYSTACK = {
         **settings.KELMAH_PAYSTACK,
         "BASE_URL": fakepay_server.base_url,

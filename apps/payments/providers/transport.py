@@ -1,10 +1,10 @@
-"""The one place adapters send HTTP: timeouts, breaker accounting and error classification.
+"""The one place adapters send HTTP: the shared call policy, and error classification.
 
-Adapters call `send()` and get either a response (any status below 500 except 429) or
-a ProviderUnavailable. Outbound calls go through the shared call policy
-(apps.resilience.policy) when it is installed, which adds the per-provider breaker and
-bounded retries for idempotent calls; until then they go straight through requests with
-explicit connect and read timeouts.
+Every call goes through apps.resilience.policy under the dependency name
+"provider:<adapter name>", which sets the (connect, read) timeouts and the deadline from
+settings.RESILIENCE_OUTBOUND, retries idempotent calls with jittered backoff, and counts
+each outcome on that provider's circuit breaker. Adapters get back a response (any
+status below 500 except 429) or a ProviderUnavailable.
 """
 
 from __future__ import annotations
@@ -13,24 +13,17 @@ import logging
 from typing import Any
 
 import requests
-from django.conf import settings
 
 from apps.payments.providers.base import ProviderUnavailable
+from apps.resilience.breakers import BreakerOpen
+from apps.resilience.policy import OutboundUnavailable, policy_for
 
 logger = logging.getLogger(__name__)
 
 
-def _request(method: str, url: str, *, idempotent: bool, idempotency_key: str | None, **kwargs: Any):
-    """Send the request with the configured (connect, read) timeouts.
-
-    TODO: route through apps.resilience.policy.policy_for(f"provider:{name}") once the
-    shared call policy lands, for the per-provider breaker and bounded retries.
-    """
-    timeouts = settings.KELMAH_PAYMENT_HTTP_TIMEOUTS
-    headers = dict(kwargs.pop("headers", None) or {})
-    if idempotency_key:
-        headers["Idempotency-Key"] = idempotency_key
-    return requests.request(method, url, headers=headers, timeout=tuple(timeouts), **kwargs)
+def dependency_name(provider: str) -> str:
+    """Return the breaker and policy name for an adapter: "paystack" -> "provider:paystack"."""
+    return f"provider:{provider}"
 
 
 def send(
@@ -45,46 +38,53 @@ def send(
     """Send one request for `provider` and return its response, or raise ProviderUnavailable.
 
     `idempotent` tells the policy whether it may repeat the request; a write that carries
-    our reference is idempotent because the provider deduplicates on it. Responses with
-    status 5xx or 429 raise ProviderUnavailable, since they count against the breaker.
+    our reference is idempotent because the provider deduplicates on it. Timeouts,
+    refused connections, 5xx and 429 (after the policy's retries) and an open breaker all
+    raise ProviderUnavailable, whose `code` says which.
     """
+    name = dependency_name(provider)
     try:
-        response = _request(method, url, idempotent=idempotent, idempotency_key=idempotency_key, **kwargs)
-    except requests.Timeout as error:
-        logger.warning("Payment provider %s timed out on %s %s", provider, method, _path(url))
-        raise ProviderUnavailable(
-            f"{provider} timed out on {method} {_path(url)}: {error}", provider=provider, code="timeout"
-        ) from error
-    except requests.ConnectionError as error:
-        logger.warning("Payment provider %s unreachable on %s %s", provider, method, _path(url))
-        raise ProviderUnavailable(
-            f"{provider} unreachable on {method} {_path(url)}: {error}", provider=provider, code="connection_error"
-        ) from error
-    except requests.RequestException as error:
-        logger.warning("Payment provider %s request failed on %s %s: %s", provider, method, _path(url), error)
-        raise ProviderUnavailable(
-            f"{provider} request failed on {method} {_path(url)}: {error}", provider=provider, code="request_error"
-        ) from error
-
-    if response.status_code >= 500 or response.status_code == 429:
+        return policy_for(name).request(method, url, idempotent=idempotent, idempotency_key=idempotency_key, **kwargs)
+    except BreakerOpen as error:
+        logger.warning("Payment provider %s skipped: its breaker is %s", provider, error.state)
+        raise ProviderUnavailable(str(error), provider=provider, code="breaker_open") from error
+    except OutboundUnavailable as error:
+        status_code = error.response.status_code if error.response is not None else None
+        code = _failure_code(error.reason, status_code)
         logger.warning(
-            "Payment provider %s answered %s on %s %s",
+            "Payment provider %s failed on %s %s after %d attempt(s): %s",
             provider,
-            response.status_code,
             method,
             _path(url),
-            extra={"provider": provider, "status_code": response.status_code},
+            error.attempts,
+            error.reason,
+            extra={"provider": provider, "status_code": status_code, "attempts": error.attempts},
         )
         raise ProviderUnavailable(
-            f"{provider} answered {response.status_code} on {method} {_path(url)}",
+            f"{provider} failed on {method} {_path(url)}: {error.reason}",
             provider=provider,
-            code="server_error" if response.status_code >= 500 else "rate_limited",
-            status_code=response.status_code,
-        )
-    return response
+            code=code,
+            status_code=status_code,
+        ) from error
+    except OSError as error:
+        # Transport errors the policy does not retry, such as an injected fault.
+        logger.warning("Payment provider %s failed on %s %s: %s", provider, method, _path(url), error)
+        raise ProviderUnavailable(
+            f"{provider} failed on {method} {_path(url)}: {error}", provider=provider, code="connection_error"
+        ) from error
+
+
+def _failure_code(reason: str, status_code: int | None) -> str:
+    if status_code == 429:
+        return "rate_limited"
+    if status_code is not None:
+        return "server_error"
+    if "Timeout" in reason or "deadline" in reason:
+        return "timeout"
+    return "connection_error"
 
 
 def _path(url: str) -> str:
-    """Return the URL without scheme and host, so logs never carry query secrets or hosts."""
-    path = url.split("://", 1)[-1]
+    """Return the URL without scheme and host, so logs carry neither hosts nor query strings."""
+    path = url.split("://", 1)[-1].split("?", 1)[0]
     return "/" + path.split("/", 1)[1] if "/" in path else "/"

@@ -142,7 +142,8 @@ def test_sandbox_delayed_succeeds_later(momo, fakepay):
     assert momo.get_collection(request.reference, request_id=request.request_id).status == Status.SUCCEEDED
 
 
-def test_retry_after_500_with_same_request_id_finds_payment(momo, fakepay):
+def test_retry_after_500_with_same_request_id_finds_payment(momo, fakepay, settings):
+    settings.RESILIENCE_OUTBOUND = {"provider:momo": {"max_retries": 0}}
     request_id = momo.new_request_id()
     request = CollectionRequest(
         reference=new_reference(), amount_minor=5000, phone="+233551234985", network="mtn", request_id=request_id
@@ -156,6 +157,16 @@ def test_retry_after_500_with_same_request_id_finds_payment(momo, fakepay):
     assert result.provider_ref == request_id
     assert fakepay.post_count(f"momo:{request_id}") == 1
     assert list(fakepay.state()["momo"]["requesttopay"]) == [request_id]
+
+
+def test_500_is_retried_with_same_request_id(momo, fakepay):
+    request, result = request_to_pay(momo, "+233551234985")
+
+    assert result.status == Status.SUCCEEDED
+    assert list(fakepay.state()["momo"]["requesttopay"]) == [request.request_id]
+    posts = [row for row in fakepay.requests() if row["path"] == "/collection/v1_0/requesttopay"]
+    # A 401 first means the token cached by an earlier test was renewed; it is not a retry.
+    assert [row["status"] for row in posts if row["status"] != 401] == [500, 409]
 
 
 def test_collect_needs_a_uuid4_request_id(momo, fakepay):

@@ -122,12 +122,8 @@ def test_collect_missing_webhook_found_by_polling(paystack, paystack_webhooks, f
     assert paystack.get_collection(request.reference).status == Status.SUCCEEDED
 
 
-def test_collect_retry_after_500_finds_recorded_charge(paystack, fakepay):
+def test_collect_500_is_retried_with_same_reference(paystack, fakepay):
     reference = new_reference()
-
-    with pytest.raises(ProviderUnavailable) as raised:
-        charge(paystack, "+233551234985", reference=reference)
-    assert raised.value.status_code == 500
 
     _, result = charge(paystack, "+233551234985", reference=reference)
 
@@ -137,8 +133,24 @@ def test_collect_retry_after_500_finds_recorded_charge(paystack, fakepay):
     assert [row["reference"] for row in fakepay.state()["charges"]] == [reference]
 
 
+def test_collect_caller_retry_after_500_finds_recorded_charge(paystack, fakepay, settings):
+    settings.RESILIENCE_OUTBOUND = {"provider:paystack": {"max_retries": 0}}
+    reference = new_reference()
+
+    with pytest.raises(ProviderUnavailable) as raised:
+        charge(paystack, "+233551234985", reference=reference)
+    assert raised.value.status_code == 500
+    assert raised.value.code == "server_error"
+
+    _, result = charge(paystack, "+233551234985", reference=reference)
+
+    assert result.status == Status.SUCCEEDED
+    assert fakepay.post_count(reference) == 2
+    assert len(fakepay.state()["charges"]) == 1
+
+
 def test_collect_retry_after_client_timeout_finds_recorded_charge(paystack, fakepay, settings):
-    settings.KELMAH_PAYMENT_HTTP_TIMEOUTS = (1.0, 0.5)
+    settings.RESILIENCE_OUTBOUND = {"provider:paystack": {"read_timeout": 0.5, "max_retries": 0}}
     fakepay.configure(flaky_mode="hang", hang_seconds=3.0)
     reference = new_reference()
 
