@@ -1,3 +1,10 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
 
-urlpatterns: list = []
+from apps.messaging import api
+
+urlpatterns = [
+    path("conversations/", api.conversations, name="messaging-conversations"),
+    path("conversations/<uuid:public_id>/", api.conversation_detail, name="messaging-conversation"),
+    path("conversations/<uuid:public_id>/messages/", api.messages, name="messaging-messages"),
+    path("conversations/<uuid:public_id>/read/", api.read, name="messaging-read"),
+]

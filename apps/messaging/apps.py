@@ -6,3 +6,8 @@ class MessagingConfig(AppConfig):
     name = "apps.messaging"
     label = "messaging"
     verbose_name = _("Messaging")
+
+    def ready(self) -> None:
+        from apps.messaging import conf, signals  # noqa: F401  (connects the logout receiver)
+
+        conf.check()

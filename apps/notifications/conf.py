@@ -11,7 +11,8 @@ DEFAULTS = {
     "NOTIFICATIONS_EMAIL_GROUP_WINDOW": 30 * 60,
     # Attempts per SMS or email before it is marked failed for an operator to look at.
     "NOTIFICATIONS_DELIVERY_MAX_ATTEMPTS": 8,
-    # Retry delays grow from the base and are capped: 8 attempts span about two hours.
+    # Retry delays grow from the base and are capped (the cap must not pass the outbox's
+    # RESILIENCE_OUTBOX_MAX_COUNTDOWN): 8 attempts span about two hours.
     "NOTIFICATIONS_RETRY_BASE_SECONDS": 30,
     "NOTIFICATIONS_RETRY_MAX_SECONDS": 3600,
     # Seconds after which a delivery stuck in "sending" (its worker died) may be claimed again.
@@ -23,9 +24,6 @@ DEFAULTS = {
     "KELMAH_SMS_CLIENT_ID": "",
     "KELMAH_SMS_CLIENT_SECRET": "",
     "KELMAH_SMS_SENDER": "Kelmah",
-    # Seconds to connect to and to wait for the SMS provider; a text is never worth a hung worker.
-    "KELMAH_SMS_CONNECT_TIMEOUT": 3.0,
-    "KELMAH_SMS_READ_TIMEOUT": 10.0,
 }
 
 _POSITIVE = (
@@ -35,8 +33,6 @@ _POSITIVE = (
     "NOTIFICATIONS_RETRY_BASE_SECONDS",
     "NOTIFICATIONS_RETRY_MAX_SECONDS",
     "NOTIFICATIONS_CLAIM_TIMEOUT",
-    "KELMAH_SMS_CONNECT_TIMEOUT",
-    "KELMAH_SMS_READ_TIMEOUT",
 )
 
 

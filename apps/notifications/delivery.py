@@ -10,12 +10,15 @@ from django.conf import settings
 from django.core.mail import send_mail
 from django.db.models import F, Q
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from apps.common.phone import mask_phone
 from apps.notifications import conf
+from apps.notifications.dispatch import enqueue_delivery
 from apps.notifications.events import Channel
 from apps.notifications.models import Delivery, DeliveryStatus
 from apps.notifications.sms import SmsRejected, SmsTemporaryError, get_gateway
+from apps.resilience.breakers import BreakerOpen, breaker
 
 logger = logging.getLogger(__name__)
 
@@ -51,6 +54,8 @@ def delivery_attempt(delivery_id: int) -> Outcome:
 
     The claim is one conditional UPDATE (pending, or sending for longer than the claim
     timeout), so concurrent or repeated runs of the same delivery call the gateway once.
+    A temporary failure puts the delivery back to pending and queues the next attempt with
+    a full-jitter delay; after NOTIFICATIONS_DELIVERY_MAX_ATTEMPTS it is marked failed.
     """
     now = timezone.now()
     stale = now - timedelta(seconds=conf.get("NOTIFICATIONS_CLAIM_TIMEOUT"))
@@ -91,6 +96,7 @@ def _record_failure(delivery: Delivery, error: str) -> Outcome:
         last_error=error[:300],
         next_attempt_at=timezone.now() + timedelta(seconds=delay),
     )
+    enqueue_delivery(delivery, countdown=delay)
     logger.warning(
         "notification delivery failed, will retry",
         extra={"delivery_id": delivery.pk, "attempts": delivery.attempts, "retry_in": round(delay, 1), "error": error},
@@ -126,14 +132,17 @@ def _send_sms(delivery: Delivery) -> str:
 def _send_email(delivery: Delivery) -> str:
     notification = delivery.notification
     try:
-        send_mail(
-            subject=notification.title,
-            message=email_text(notification),
-            from_email=settings.DEFAULT_FROM_EMAIL,
-            recipient_list=[delivery.user.email],
-        )
+        with breaker("email").guard():
+            send_mail(
+                subject=notification.title,
+                message=email_text(notification),
+                from_email=settings.DEFAULT_FROM_EMAIL,
+                recipient_list=[delivery.user.email],
+            )
     except (smtplib.SMTPRecipientsRefused, smtplib.SMTPSenderRefused) as error:
         raise PermanentDeliveryError(f"email refused: {type(error).__name__}") from error
+    except BreakerOpen as error:
+        raise TemporaryDeliveryError("email breaker open") from error
     except (smtplib.SMTPException, OSError) as error:
         raise TemporaryDeliveryError(f"email server unavailable: {type(error).__name__}") from error
     return f"email-{delivery.pk}"
@@ -148,7 +157,7 @@ def _absolute(link: str) -> str:
 def sms_text(notification) -> str:
     parts = [f"Kelmah: {notification.title}"]
     if notification.count > 1:
-        parts.append(f"({notification.count} new)")
+        parts.append(_("(%(count)s new)") % {"count": notification.count})
     link = _absolute(notification.link)
     if link.startswith("http"):
         parts.append(link)

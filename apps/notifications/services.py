@@ -168,6 +168,15 @@ def notification_mark_all_read(*, user) -> int:
     return Notification.objects.filter(user=user, read_at__isnull=True).update(read_at=timezone.now())
 
 
+def notification_group_mark_read(*, user, group_key: str) -> int:
+    """Mark the user's unread notification of one group read (the user has seen what it is about)."""
+    if not group_key:
+        return 0
+    return Notification.objects.filter(user=user, group_key=group_key, read_at__isnull=True).update(
+        read_at=timezone.now()
+    )
+
+
 def preferences_update(*, user, choices: dict[tuple[str, str], bool]) -> None:
     """Store the user's choice for each (event, channel) pair; unknown pairs raise DomainError."""
     for event, channel in choices:

@@ -5,8 +5,6 @@ connections, 5xx, 429) and SmsRejected for ones that will fail again (a bad numb
 credentials), so the delivery code can decide without knowing the provider.
 """
 
-import importlib
-import importlib.util
 import logging
 from typing import Protocol
 
@@ -15,6 +13,8 @@ from django.utils.module_loading import import_string
 
 from apps.common.phone import mask_phone
 from apps.notifications import conf
+from apps.resilience.breakers import BreakerOpen
+from apps.resilience.policy import OutboundUnavailable, policy_for
 
 logger = logging.getLogger(__name__)
 
@@ -51,18 +51,27 @@ class ConsoleSmsGateway:
 class HttpSmsGateway:
     """A Hubtel-style JSON API: POST {From, To, Content, ClientReference} with basic auth.
 
-    The URL, credentials, sender id and timeouts come from the KELMAH_SMS_* settings.
+    The URL, credentials and sender id come from the KELMAH_SMS_* settings; timeouts and
+    retries from the "sms" entry of RESILIENCE_OUTBOUND.
     """
 
     def send(self, *, to: str, text: str, reference: str) -> str:
         payload = {"From": conf.get("KELMAH_SMS_SENDER"), "To": to, "Content": text, "ClientReference": reference}
         try:
-            response = _post(
+            # The "sms" policy sets the timeouts, retries with the reference as idempotency
+            # key, and fails fast while the "sms" breaker is open.
+            response = policy_for("sms").request(
+                "POST",
                 conf.get("KELMAH_SMS_API_URL"),
+                idempotent=False,
+                idempotency_key=reference,
                 json=payload,
                 auth=(conf.get("KELMAH_SMS_CLIENT_ID"), conf.get("KELMAH_SMS_CLIENT_SECRET")),
-                timeout=(conf.get("KELMAH_SMS_CONNECT_TIMEOUT"), conf.get("KELMAH_SMS_READ_TIMEOUT")),
             )
+        except BreakerOpen as error:
+            raise SmsTemporaryError("SMS gateway breaker open") from error
+        except OutboundUnavailable as error:
+            raise SmsTemporaryError(f"SMS gateway unreachable: {error}") from error
         except requests.RequestException as error:
             raise SmsTemporaryError(f"SMS gateway unreachable: {type(error).__name__}") from error
 
@@ -76,20 +85,6 @@ class HttpSmsGateway:
             body = {}
         message_id = (body.get("messageId") or body.get("MessageId")) if isinstance(body, dict) else None
         return str(message_id or reference)[:100]
-
-
-def _post(url: str, *, timeout: tuple[float, float], **kwargs) -> requests.Response:
-    """POST through the shared "sms" circuit breaker when the resilience layer provides one."""
-    policy_for = _policy_for()
-    if policy_for is not None:
-        return policy_for("sms").request("POST", url, timeout=timeout, **kwargs)
-    return requests.post(url, timeout=timeout, **kwargs)
-
-
-def _policy_for():
-    if importlib.util.find_spec("apps.resilience.policies") is None:
-        return None
-    return getattr(importlib.import_module("apps.resilience.policies"), "policy_for", None)
 
 
 def get_gateway() -> SmsGateway:

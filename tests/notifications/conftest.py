@@ -7,6 +7,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
+import apps.notifications.tasks  # noqa: F401  (registers the task with the Celery app)
+from apps.resilience.breakers import breaker
 from kelmah.celery import app as celery_app
 
 
@@ -57,19 +59,25 @@ def closed_port() -> int:
 
 @pytest.fixture
 def http_sms(settings):
-    """Use the HTTP gateway; tests point KELMAH_SMS_API_URL at a live or closed port."""
+    """Use the HTTP gateway with short timeouts; tests point KELMAH_SMS_API_URL at a live or closed port."""
     settings.KELMAH_SMS_BACKEND = "apps.notifications.sms.HttpSmsGateway"
     settings.KELMAH_SMS_CLIENT_ID = "client"
     settings.KELMAH_SMS_CLIENT_SECRET = "secret"
-    settings.KELMAH_SMS_CONNECT_TIMEOUT = 0.5
-    settings.KELMAH_SMS_READ_TIMEOUT = 1.0
-    return settings
+    settings.RESILIENCE_OUTBOUND = {
+        **settings.RESILIENCE_OUTBOUND,
+        "sms": {"connect_timeout": 0.5, "read_timeout": 1.0, "deadline": 3.0, "max_retries": 0},
+    }
+    breaker("sms").reset(reason="test start")
+    yield settings
+    breaker("sms").reset(reason="test end")
 
 
-@pytest.fixture
-def eager_celery():
-    """Run published tasks in-process, as a worker would, instead of writing them to the broker."""
-    previous = celery_app.conf.task_always_eager
-    celery_app.conf.task_always_eager = True
-    yield celery_app
-    celery_app.conf.task_always_eager = previous
+def run_outbox_tasks(task_name: str = "notifications.deliver") -> list:
+    """Run every queued outbox message of `task_name` in this process, as a worker would."""
+    from apps.resilience.models import OutboxMessage
+
+    results = []
+    for message in OutboxMessage.objects.filter(task_name=task_name).order_by("pk"):
+        task = celery_app.tasks[task_name]
+        results.append(task.apply(kwargs={**message.kwargs, "_outbox_id": message.pk}).get())
+    return results

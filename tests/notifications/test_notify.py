@@ -8,8 +8,9 @@ from apps.notifications.delivery import delivery_attempt
 from apps.notifications.events import Channel
 from apps.notifications.models import Delivery, DeliveryStatus, Notification, Preference
 from apps.notifications.services import notify, notify_after_commit, preferences_update
-from apps.notifications.tasks import deliver_notification, requeue_due_deliveries
-from tests.notifications.conftest import closed_port
+from apps.resilience.breakers import breaker
+from apps.resilience.models import OutboxMessage
+from tests.notifications.conftest import closed_port, run_outbox_tasks
 
 pytestmark = pytest.mark.django_db
 
@@ -31,9 +32,11 @@ def test_notify_queues_default_channels(worker, django_capture_on_commit_callbac
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
         notify(user=worker, event="application.accepted", title="Accepted", body="")
 
-    channels = set(Delivery.objects.values_list("channel", flat=True))
-    assert channels == {Channel.SMS, Channel.EMAIL}
-    assert len(callbacks) == 2, "each delivery is published only after commit"
+    deliveries = {delivery.pk: delivery.channel for delivery in Delivery.objects.all()}
+    assert set(deliveries.values()) == {Channel.SMS, Channel.EMAIL}
+    queued = OutboxMessage.objects.filter(task_name="notifications.deliver")
+    assert sorted(row.kwargs["delivery_id"] for row in queued) == sorted(deliveries)
+    assert len(callbacks) == 2, "each outbox row is relayed only after commit"
 
 
 def test_same_group_collapses_with_count(hirer):
@@ -174,7 +177,10 @@ def test_sms_survives_gateway_outage(worker, http_sms, sms_provider):
     assert delivery.status == DeliveryStatus.PENDING
     assert delivery.attempts == 1
     assert "unreachable" in delivery.last_error
+    retry = OutboxMessage.objects.get(dedupe_key=f"notification-delivery:{delivery.pk}:1")
+    assert retry.countdown >= 30
 
+    breaker("sms").reset(reason="gateway is back")
     http_sms.KELMAH_SMS_API_URL = sms_provider.url
     assert delivery_attempt(delivery.pk).status == "sent"
     assert delivery_attempt(delivery.pk).status == "skipped"
@@ -202,38 +208,28 @@ def test_delivery_gives_up_after_max_attempts(worker, http_sms, settings):
     assert delivery.attempts == 2
 
 
-def test_task_delivered_twice_calls_provider_once(worker, http_sms, sms_provider, eager_celery):
+def test_task_delivered_twice_calls_provider_once(worker, http_sms, sms_provider):
     http_sms.KELMAH_SMS_API_URL = sms_provider.url
     notify(user=worker, event="application.accepted", title="Accepted", body="")
-    delivery = Delivery.objects.get(channel=Channel.SMS)
 
-    deliver_notification.apply(kwargs={"delivery_id": delivery.pk})
-    deliver_notification.apply(kwargs={"delivery_id": delivery.pk})
+    first = run_outbox_tasks()
+    second = run_outbox_tasks()
 
-    assert len(sms_provider.received) == 1
-    delivery.refresh_from_db()
-    assert delivery.status == DeliveryStatus.SENT
-
-
-def test_commit_publishes_and_worker_sends(
-    worker, http_sms, sms_provider, eager_celery, django_capture_on_commit_callbacks
-):
-    http_sms.KELMAH_SMS_API_URL = sms_provider.url
-
-    with django_capture_on_commit_callbacks(execute=True):
-        notify(user=worker, event="application.accepted", title="Accepted", body="")
-
+    assert sorted(first) == ["sent", "sent"]
+    assert second == [None, None], "a repeated delivery of the same outbox message does nothing"
     assert len(sms_provider.received) == 1
     assert len(mail.outbox) == 1
     assert set(Delivery.objects.values_list("status", flat=True)) == {DeliveryStatus.SENT}
 
 
-def test_requeue_publishes_due_pending_deliveries(worker, http_sms, sms_provider, eager_celery):
+def test_sms_queued_through_outbox_after_commit(worker, http_sms, sms_provider, django_capture_on_commit_callbacks):
     http_sms.KELMAH_SMS_API_URL = sms_provider.url
-    notify(user=worker, event="application.accepted", title="Accepted", body="")
-    Delivery.objects.update(next_attempt_at=timezone.now() - timedelta(minutes=5))
 
-    assert requeue_due_deliveries() == 2
+    with django_capture_on_commit_callbacks(execute=False):
+        notify(user=worker, event="application.accepted", title="Accepted", body="")
+        assert OutboxMessage.objects.filter(task_name="notifications.deliver").count() == 2
+
+    run_outbox_tasks()
 
     assert len(sms_provider.received) == 1
-    assert not Delivery.objects.exclude(status=DeliveryStatus.SENT).exists()
+    assert sms_provider.received[0]["Content"].startswith("Kelmah: Accepted")
