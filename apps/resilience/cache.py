@@ -240,7 +240,11 @@ def get_or_build(
     usable_stale = entry if entry is not None and now < entry.stale_until else None
 
     local_lock = _local_lock(key)
-    if not local_lock.acquire(blocking=usable_stale is None, timeout=settings.RESILIENCE_CACHE_WAIT_SECONDS):
+    if usable_stale is None:
+        acquired = local_lock.acquire(timeout=settings.RESILIENCE_CACHE_WAIT_SECONDS)
+    else:
+        acquired = local_lock.acquire(blocking=False)
+    if not acquired:
         # Another thread here is building; serve what we have.
         if usable_stale is not None:
             return _result(usable_stale, stale=True, source=source)
@@ -259,8 +263,10 @@ def get_or_build(
 def _build_with_shared_lock(key, build, fresh, stale, versions, usable_stale):
     token = uuid.uuid4().hex
     lock_ttl = settings.RESILIENCE_CACHE_LOCK_SECONDS
-    got_lock = _shared_call("add", _lock_key(key), token, lock_ttl, default=False)
-    if not got_lock and _shared_available():
+    got_lock = _shared_call("add", _lock_key(key), token, lock_ttl, default=_MISSING)
+    if got_lock is _MISSING or (got_lock is False and not _shared_available()):
+        got_lock = False  # the shared tier is down: build here without waiting
+    elif not got_lock:
         # Another process is building it.
         if usable_stale is not None:
             return _result(usable_stale, stale=True, source="shared")

@@ -112,6 +112,12 @@ class ResilientRedisCache(RedisCache):
             logger.warning("Redis cache reachable again", extra={"breaker": self.breaker_name})
 
 
+def forget_outages() -> None:
+    """Forget which breakers are in an outage, so the next failure logs again (tests)."""
+    with _outage_lock:
+        _in_outage.clear()
+
+
 def _make_guarded(method: str):
     def guarded(self, *args: Any, **kwargs: Any) -> Any:
         return self._guarded(method, args, kwargs)

@@ -251,8 +251,9 @@ RESILIENCE_BREAKER_DEFAULTS = {
     "refresh_interval": 1.0,
 }
 RESILIENCE_BREAKERS = {
-    # Redis answers in well under a millisecond; a 0.5 s call is already a failure mode.
-    "redis": {"slow_call_seconds": 0.25, "open_seconds": 2.0, "max_open_seconds": 30.0},
+    # Redis answers in well under a millisecond, so three failures in a row are an outage:
+    # with a hung Redis that costs 3 x SOCKET_TIMEOUT (0.75 s) before calls stop.
+    "redis": {"consecutive_failures": 3, "slow_call_seconds": 0.1, "open_seconds": 2.0, "max_open_seconds": 30.0},
     "broker": {"open_seconds": 5.0, "max_open_seconds": 60.0},
     # Mobile money charges can take several seconds to answer.
     "provider:paystack": {"slow_call_seconds": 8.0},
@@ -292,8 +293,9 @@ RESILIENCE_CACHE_WAIT_SECONDS = 2.0
 # Fresh periods are shortened by up to 10% at random so keys built together expire apart.
 RESILIENCE_CACHE_JITTER = 0.1
 # redis-py waits 5 s by default on a hung server, again on every call: both timeouts are
-# set. Half a second is far above a healthy round trip (~0.2 ms).
-RESILIENCE_REDIS_CACHE_OPTIONS = {"SOCKET_CONNECT_TIMEOUT": 0.5, "SOCKET_TIMEOUT": 0.5}
+# set. A quarter second is a thousand times a healthy round trip (~0.2 ms) and keeps the
+# cost of detecting a hung Redis (three timeouts) under a second.
+RESILIENCE_REDIS_CACHE_OPTIONS = {"SOCKET_CONNECT_TIMEOUT": 0.25, "SOCKET_TIMEOUT": 0.25}
 
 # Outbox and durable tasks (apps.resilience.outbox, apps.resilience.durable).
 # Longest countdown a task may be queued with; the broker's visibility timeout must exceed

@@ -87,11 +87,13 @@ def _redis_caches(url: str) -> dict:
 
 def fresh_breakers() -> None:
     """Drop this process's breaker objects and in-process cache tier."""
+    from apps.resilience import cache_backends
     from apps.resilience.breakers import reset_registry
     from apps.resilience.cache import clear_local
 
     reset_registry()
     clear_local()
+    cache_backends.forget_outages()
 
 
 @contextlib.contextmanager
