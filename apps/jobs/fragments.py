@@ -33,12 +33,10 @@ def worker_applications(request) -> str:
     return render_to_string("jobs/fragments/worker_applications.html", {"groups": grouped}, request=request)
 
 
-def recommended_jobs(request) -> str:
+def recommended_jobs(request, *, limit: int = RECOMMENDED_LIMIT) -> str:
     """Open jobs in the worker's trades and region, newest first, leaving out ones already applied for."""
     trades, region = worker_preferences(request.user)
-    jobs = selectors.recommended_jobs(
-        trades=trades, region=region, exclude_worker=request.user, limit=RECOMMENDED_LIMIT
-    )
+    jobs = selectors.recommended_jobs(trades=trades, region=region, exclude_worker=request.user, limit=limit)
     context = {"jobs": jobs, "trades": trades, "region": region}
     return render_to_string("jobs/fragments/recommended_jobs.html", context, request=request)
 
@@ -50,9 +48,9 @@ def hirer_jobs_by_state(request) -> str:
     return render_to_string("jobs/fragments/hirer_jobs_by_state.html", {"rows": rows}, request=request)
 
 
-def newest_applicants(request) -> str:
+def newest_applicants(request, *, limit: int = NEWEST_APPLICANTS_LIMIT) -> str:
     """The newest pending applications across the hirer's jobs."""
-    applications = selectors.newest_applications_for_hirer(hirer=request.user, limit=NEWEST_APPLICANTS_LIMIT)
+    applications = selectors.newest_applications_for_hirer(hirer=request.user, limit=limit)
     return render_to_string("jobs/fragments/newest_applicants.html", {"applications": applications}, request=request)
 
 
@@ -65,5 +63,7 @@ def worker_preferences(user) -> tuple[list[str], str]:
     profile = worker_profile_for_user(user)
     if profile is None:
         return [], ""
-    trades = [trade.trade for trade in profile.trades.all()]
+    trades = [trade.trade for trade in profile.trades.all()] or (
+        [profile.primary_trade] if profile.primary_trade else []
+    )
     return trades, profile.region or ""
