@@ -64,15 +64,36 @@ def unavailable_message() -> str:
 
 
 def never_sent(error: ProviderError) -> bool:
-    """True when the request certainly never reached the provider (an open circuit breaker)."""
+    """True when the request certainly never reached the provider: an open breaker, or a refused connection.
+
+    A timeout or a dropped connection after sending leaves the outcome unknown, so those are
+    not "never sent": the collection stays open and is confirmed by polling.
+    """
     if error.code in ("breaker_open", "circuit_open", "dependency_unavailable"):
         return True
-    cause = error.__cause__
-    while cause is not None:
-        if type(cause).__name__ in ("BreakerOpen", "DependencyUnavailable", "CircuitOpen"):
-            return True
-        cause = cause.__cause__
-    return False
+    # The shared call policy reports why its attempts failed as text; urllib3 names a
+    # connection that was never established NewConnectionError.
+    if error.code == "connection_error" and "NewConnectionError" in error.message:
+        return True
+    return any(type(cause).__name__ in _NEVER_SENT_CAUSES for cause in _causes(error))
+
+
+# Exception classes that prove the request never left: the breaker refused it (resilience
+# layer), or the TCP connection was never established (urllib3's NewConnectionError).
+_NEVER_SENT_CAUSES = frozenset({"BreakerOpen", "DependencyUnavailable", "NewConnectionError", "ConnectionRefusedError"})
+
+
+def _causes(error: BaseException):
+    seen = set()
+    pending = [error]
+    while pending:
+        current = pending.pop()
+        if id(current) in seen:
+            continue
+        seen.add(id(current))
+        yield current
+        linked = [current.__cause__, current.__context__, getattr(current, "reason", None), *current.args]
+        pending += [item for item in linked if isinstance(item, BaseException)]
 
 
 def next_poll_delay(poll_count: int) -> timedelta:

@@ -57,7 +57,12 @@ ACTIONS = {
         {"funded", "in_progress", "delivered", "changes_requested"},
         "disputed",
     ),
-    "cancel": (lambda m, a: services.milestone_cancel(milestone=m, actor=a), {"hirer"}, {"pending_funding"}, "cancelled"),
+    "cancel": (
+        lambda m, a: services.milestone_cancel(milestone=m, actor=a),
+        {"hirer"},
+        {"pending_funding"},
+        "cancelled",
+    ),
     "resolve_refund": (
         lambda m, a: services.dispute_resolve(milestone=m, actor=a, resolution="refund", note="No work done."),
         {"staff"},
