@@ -51,10 +51,6 @@ def post_webhook(client, body: bytes, secret: str, *, signature: str | None = No
     )
 
 
-def fake_events(fakepay, name=None) -> list[dict]:
-    return fakepay.events(name)
-
-
 def assert_ledger_balanced() -> None:
     """Every transaction sums to zero, and so does the whole ledger."""
     for posted in LedgerTransaction.objects.all():
