@@ -65,6 +65,7 @@ class PaystackApi:
             ("POST", r"/transferrecipient", self.create_recipient),
             ("POST", r"/transfer", self.transfer),
             ("GET", r"/transfer/verify/(?P<reference>[^/]+)", self.verify_transfer),
+            ("GET", r"/transfer", self.list_transfers),
             ("POST", r"/refund", self.refund),
             ("GET", r"/refund", self.list_refunds),
             ("GET", r"/refund/(?P<refund_id>\d+)", self.get_refund),
@@ -235,7 +236,7 @@ class PaystackApi:
         status = request.query.get("status")
         if status:
             rows = [row for row in rows if row["status"] == status]
-        return self._page(request, rows, "Transactions retrieved")
+        return self._page(request, _since(request, rows, "created_at"), "Transactions retrieved")
 
     def _charge_view(self, charge: dict[str, Any]) -> dict[str, Any]:
         view = {key: value for key, value in charge.items() if not key.startswith("_")}
@@ -363,6 +364,10 @@ class PaystackApi:
     def _credit_back(self, transfer: dict[str, Any], reason: str) -> None:
         self.store.post_ledger(transfer["amount"], reason, "Transfer", transfer["id"], transfer["reference"])
 
+    def list_transfers(self, request: Request) -> Response:
+        rows = _since(request, list(self.store.transfers.values()), "createdAt")
+        return self._page(request, rows, "Transfers retrieved")
+
     def verify_transfer(self, request: Request) -> Response:
         transfer = self.store.transfers.get(request.params["reference"])
         if transfer is None:
@@ -444,7 +449,7 @@ class PaystackApi:
         if wanted:
             charge = self._charge_by_id_or_reference(wanted)
             rows = [row for row in rows if charge and row["transaction"]["id"] == charge["id"]]
-        return self._page(request, rows, "Refunds retrieved")
+        return self._page(request, _since(request, rows, "createdAt"), "Refunds retrieved")
 
     def get_refund(self, request: Request) -> Response:
         refund = self.store.refunds.get(int(request.params["refund_id"]))
@@ -527,6 +532,24 @@ class PaystackApi:
         body = json.dumps({"event": name, "data": payload}).encode()
         url = self.store.config.webhook_url
         self.store.emit("paystack", name, body, url, copies=copies, bad_signature=bad_signature)
+
+
+def _since(request: Request, rows: list[dict[str, Any]], field: str) -> list[dict[str, Any]]:
+    """Keep rows created at or after the `from` query parameter (an ISO 8601 time), if given."""
+    start = _parse_time(request.query.get("from"))
+    if start is None:
+        return rows
+    return [row for row in rows if (_parse_time(row.get(field)) or start) >= start]
+
+
+def _parse_time(value: Any) -> datetime | None:
+    if not isinstance(value, str) or not value:
+        return None
+    try:
+        moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        raise BadRequest(f"{value!r} is not an ISO 8601 time") from None
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 def _positive(value: str | None, default: int, *, maximum: int) -> int:

@@ -217,6 +217,22 @@ class RefundResult:
 
 
 @dataclass(frozen=True)
+class ProviderTransaction:
+    """One conclusive money movement in a provider's own records, for reconciliation.
+
+    `amount_minor` is signed from the platform's point of view: positive for a collection
+    (gross, before fees), negative for a payout or a refund. `reference` is ours.
+    """
+
+    reference: str
+    kind: str  # "collection", "payout" or "refund"
+    amount_minor: int
+    currency: str
+    provider_ref: str
+    occurred_at: datetime | None = None
+
+
+@dataclass(frozen=True)
 class NormalizedEvent:
     """One webhook or callback in provider-neutral terms.
 
@@ -333,6 +349,11 @@ class PaymentProvider(abc.ABC):
     @abc.abstractmethod
     def parse_event(self, raw_body: bytes) -> NormalizedEvent | None:
         """Parse a webhook body; None for event types Kelmah ignores; MalformedEvent for garbage."""
+
+    # Adapters whose provider offers a transaction listing also define
+    #     list_transactions(*, since: datetime) -> list[ProviderTransaction]
+    # returning every conclusive collection, payout and refund since then. Callers test
+    # for it with getattr, because MTN MoMo has no such listing.
 
     def confirm_event(self, event: NormalizedEvent, *, request_id: str | None = None) -> NormalizedEvent | None:
         """Re-read the event's object from the provider and return an event built from that answer.

@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from django.utils.translation import gettext as _
@@ -39,6 +40,7 @@ from apps.payments.providers.base import (
     PayoutResult,
     ProviderNotFound,
     ProviderRejected,
+    ProviderTransaction,
     ProviderUnavailable,
     Recipient,
     RecipientRequest,
@@ -95,6 +97,10 @@ _EVENT_STATUSES = {
     EventType.REFUND_PROCESSED: Status.SUCCEEDED,
     EventType.REFUND_FAILED: Status.FAILED,
 }
+# Reconciliation reads listings page by page; the cap bounds one run at 100,000 rows per
+# kind, far above a day's volume, so a provider bug cannot make it loop for ever.
+LISTING_PAGE_SIZE = 100
+LISTING_MAX_PAGES = 1000
 # Refunds carry no client reference at Paystack, so ours travels in the merchant note and
 # a retried refund finds the earlier one by it.
 REFUND_NOTE_PREFIX = "kelmah-refund:"
@@ -330,6 +336,57 @@ class PaystackProvider(PaymentProvider):
             failure=failure_for_text(raw_status) if status == Status.FAILED else None,
             raw=dict(data),
         )
+
+    # Reconciliation -----------------------------------------------------------------------
+
+    def list_transactions(self, *, since: datetime) -> list[ProviderTransaction]:
+        """Return every conclusive collection, payout and refund since `since`, signed for the platform.
+
+        Collections count once they succeeded, including those later refunded (Paystack
+        marks a fully refunded charge "reversed"; the refund is its own row). Payouts
+        count only while they stand as succeeded: a reversed or failed transfer moved
+        no money in the end.
+        """
+        rows = []
+        for data in self._list_all("/transaction", since):
+            if data.get("status") in ("success", "reversed") and data.get("reference"):
+                rows.append(self._listed(data, "collection", 1, str(data.get("id") or "")))
+        for data in self._list_all("/transfer", since):
+            if data.get("status") == "success" and data.get("reference"):
+                rows.append(self._listed(data, "payout", -1, str(data.get("transfer_code") or "")))
+        for data in self._list_all("/refund", since):
+            if data.get("status") == "processed":
+                reference = _refund_reference_from(data) or f"refund-{data.get('id')}"
+                rows.append(self._listed({**data, "reference": reference}, "refund", -1, str(data.get("id") or "")))
+        return rows
+
+    def _listed(self, data: Mapping[str, Any], kind: str, sign: int, provider_ref: str) -> ProviderTransaction:
+        return ProviderTransaction(
+            reference=str(data["reference"]),
+            kind=kind,
+            amount_minor=sign * (int_or_none(data.get("amount")) or 0),
+            currency=str(data.get("currency") or "GHS"),
+            provider_ref=provider_ref,
+            occurred_at=parse_time(
+                data.get("paid_at") or data.get("transferred_at") or data.get("updatedAt") or data.get("createdAt")
+            ),
+        )
+
+    def _list_all(self, path: str, since: datetime) -> list[dict]:
+        """Fetch every page of a Paystack listing created since `since`, up to LISTING_MAX_PAGES."""
+        rows: list[dict] = []
+        for page in range(1, LISTING_MAX_PAGES + 1):
+            params = {"from": since.isoformat(), "perPage": str(LISTING_PAGE_SIZE), "page": str(page)}
+            status_code, body = self._call("GET", path, params=params, idempotent=True)
+            data = self._data(status_code, body, allow_list=True)
+            if isinstance(data, list):
+                rows.extend(row for row in data if isinstance(row, dict))
+            meta = body.get("meta") if isinstance(body.get("meta"), dict) else {}
+            page_count = int_or_none(meta.get("pageCount")) or 1
+            if page >= page_count:
+                return rows
+        logger.error("Paystack listing %s has more than %d pages; the rest was not read", path, LISTING_MAX_PAGES)
+        return rows
 
     # Webhooks -----------------------------------------------------------------------------
 

@@ -452,3 +452,58 @@ def test_parse_event_without_reference_is_malformed(paystack):
     body = json.dumps({"event": "charge.success", "data": {"id": 5, "amount": 100}}).encode()
     with pytest.raises(MalformedEvent):
         paystack.parse_event(body)
+
+
+# Reconciliation listing ------------------------------------------------------------------
+
+
+def test_list_transactions_returns_conclusive_movements_signed(paystack, fakepay):
+    from datetime import UTC, datetime, timedelta
+
+    since = datetime.now(tz=UTC) - timedelta(minutes=5)
+    paid, _ = charge(paystack, "+233551234984", amount=30_000)
+    charge(paystack, "+233551234982", amount=10_000)
+    good = recipient(paystack, "+233241234560")
+    bad = recipient(paystack, "+233241234561")
+    returned = recipient(paystack, "+233241234562")
+    payout_reference = new_reference("PAY")
+    paystack.payout(PayoutRequest(reference=payout_reference, recipient_code=good.recipient_code, amount_minor=7000))
+    for wallet in (bad, returned):
+        paystack.payout(
+            PayoutRequest(reference=new_reference("PAY"), recipient_code=wallet.recipient_code, amount_minor=3000)
+        )
+    refund_reference = new_reference("RFD")
+    paystack.refund(RefundRequest(reference=refund_reference, collection_reference=paid.reference, amount_minor=4000))
+    fakepay.advance(3)
+
+    rows = {row.reference: row for row in paystack.list_transactions(since=since)}
+
+    assert {reference: row.amount_minor for reference, row in rows.items()} == {
+        paid.reference: 30_000,
+        payout_reference: -7000,
+        refund_reference: -4000,
+    }
+    assert rows[paid.reference].kind == "collection"
+    assert rows[payout_reference].kind == "payout"
+    assert rows[refund_reference].kind == "refund"
+
+
+def test_list_transactions_reads_every_page(paystack, fakepay, monkeypatch):
+    from datetime import UTC, datetime, timedelta
+
+    from apps.payments.providers import paystack as paystack_module
+
+    monkeypatch.setattr(paystack_module, "LISTING_PAGE_SIZE", 2)
+    references = {charge(paystack, "+233551234984", amount=1000 + n)[0].reference for n in range(5)}
+
+    rows = paystack.list_transactions(since=datetime.now(tz=UTC) - timedelta(minutes=5))
+
+    assert {row.reference for row in rows} == references
+
+
+def test_list_transactions_skips_rows_before_since(paystack, fakepay):
+    from datetime import UTC, datetime, timedelta
+
+    charge(paystack, "+233551234984")
+
+    assert paystack.list_transactions(since=datetime.now(tz=UTC) + timedelta(minutes=5)) == []
