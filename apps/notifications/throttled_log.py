@@ -32,3 +32,10 @@ def log_throttled(logger: logging.Logger, level: int, key: str, message: str, *a
     extra["suppressed_since_last"] = suppressed
     logger.log(level, message, *args, extra=extra, **kwargs)
     return True
+
+
+def reset() -> None:
+    """Forget what was logged, so the next error of every key logs at once (for tests)."""
+    with _lock:
+        _last_logged.clear()
+        _suppressed.clear()
