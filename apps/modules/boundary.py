@@ -97,6 +97,12 @@ def _render_guarded(request: HttpRequest, fragment: Fragment, kwargs: dict) -> t
     if switched_off is not None:
         return placeholder(fragment, "maintenance", reason=switched_off.reason), "maintenance"
 
+    # A module that already timed out on this page gets no second budget: one hung
+    # module costs the page one fragment budget, however many fragments it has there.
+    timed_out = _timed_out_modules(request)
+    if fragment.module.name in timed_out:
+        return placeholder(fragment, "degraded", state="timeout"), "timeout"
+
     breaker = get_breaker(fragment.module.name)
     if not breaker.allow():
         return placeholder(fragment, "degraded", state="breaker_open"), "breaker_open"
@@ -109,12 +115,22 @@ def _render_guarded(request: HttpRequest, fragment: Fragment, kwargs: dict) -> t
         return SafeString(""), "skipped"
     except Exception as error:
         outcome = "timeout" if _is_timeout(error) else "error"
+        if outcome == "timeout":
+            timed_out.add(fragment.module.name)
         breaker.record_failure()
         _log_failure(request, fragment, error, outcome)
         return placeholder(fragment, "degraded", state=outcome), outcome
 
     breaker.record_success()
     return html, "ok"
+
+
+def _timed_out_modules(request: HttpRequest) -> set[str]:
+    modules = getattr(request, "_kelmah_timed_out_modules", None)
+    if modules is None:
+        modules = set()
+        request._kelmah_timed_out_modules = modules
+    return modules
 
 
 def _render_in_boundary(request: HttpRequest, fragment: Fragment, kwargs: dict) -> SafeString:
