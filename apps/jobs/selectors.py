@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from apps.common.errors import NotFound
 from apps.common.ghana import Region, Trade
 from apps.jobs.models import Application, ApplicationStatus, Job, JobStatus
+from apps.resilience.cache import Cached, Unavailable, get_or_build
 
 # Statuses anyone may see; drafts and cancelled jobs are visible only to their hirer.
 PUBLIC_STATUSES = (JobStatus.OPEN, JobStatus.AWARDED, JobStatus.IN_PROGRESS, JobStatus.COMPLETED)
@@ -23,6 +24,16 @@ SORT_BUDGET_HIGH = "budget_high"
 SORT_BUDGET_LOW = "budget_low"
 SORT_RELEVANCE = "relevance"
 SORTS = (SORT_NEWEST, SORT_BUDGET_HIGH, SORT_BUDGET_LOW, SORT_RELEVANCE)
+
+# Cached public listings. Services bump PUBLIC_LISTINGS_TAG whenever a job enters or leaves
+# the open set or an open job changes, so the fresh period only bounds drift from writes that
+# bypass the services; the stale period is how old a listing may be shown while the
+# database is failing.
+PUBLIC_LISTINGS_TAG = "jobs:public-listings"
+HOME_LISTINGS_KEY = "jobs:home-listings:v1"
+HOME_LISTINGS_FRESH_SECONDS = 60
+HOME_LISTINGS_STALE_SECONDS = 30 * 60
+HOME_NEWEST_JOBS = 6
 
 # Full-text configuration; the GIN index in migration 0003 indexes exactly this expression.
 SEARCH_CONFIG = "english"
@@ -99,7 +110,29 @@ def _ordering(sort: str, *, has_keyword: bool) -> list:
 
 
 def newest_open_jobs(*, limit: int = 6) -> list[Job]:
-    return list(Job.objects.filter(status=JobStatus.OPEN).select_related("hirer").order_by("-published_at")[:limit])
+    return list(Job.objects.filter(status=JobStatus.OPEN).order_by("-published_at", "-pk")[:limit])
+
+
+def home_listings() -> Cached | Unavailable:
+    """Return the home page's open-job counts per trade and newest jobs, through the resilient cache.
+
+    The value is {"trade_counts": [...], "newest_jobs": [...]}. It may be stale (with its
+    age) when rebuilding fails, or Unavailable when nothing was ever built; the page says so.
+    """
+    return get_or_build(
+        HOME_LISTINGS_KEY,
+        _build_home_listings,
+        fresh=HOME_LISTINGS_FRESH_SECONDS,
+        stale=HOME_LISTINGS_STALE_SECONDS,
+        tags=[PUBLIC_LISTINGS_TAG],
+    )
+
+
+def _build_home_listings() -> dict:
+    return {
+        "trade_counts": open_job_counts_by_trade(),
+        "newest_jobs": newest_open_jobs(limit=HOME_NEWEST_JOBS),
+    }
 
 
 def open_job_counts_by_trade() -> list[tuple[str, str, int]]:

@@ -43,6 +43,8 @@ from apps.jobs.models import (
     JobStatus,
     Urgency,
 )
+from apps.jobs.selectors import PUBLIC_LISTINGS_TAG
+from apps.resilience.cache import bump as cache_bump
 
 logger = logging.getLogger(__name__)
 
@@ -170,6 +172,7 @@ def job_update(*, job: Job, actor, **fields) -> Job:
             setattr(locked, name, value)
         if locked.status == JobStatus.OPEN:
             _require_complete(locked)
+            _refresh_public_listings()
         locked.save(update_fields=[*cleaned, "updated_at"])
 
     _copy_state(locked, job, *cleaned)
@@ -365,6 +368,11 @@ def _send_application_email(application: Application, kind: str) -> None:
     transaction.on_commit(enqueue, robust=True)
 
 
+def _refresh_public_listings() -> None:
+    """Mark cached public listings (home counts, newest jobs) outdated once this transaction commits."""
+    cache_bump(PUBLIC_LISTINGS_TAG)
+
+
 # Helpers
 
 
@@ -403,6 +411,7 @@ def _record_transition(locked: Job, *, to: str, actor, note: str = "") -> None:
         update_fields.append("published_at")
     locked.save(update_fields=update_fields)
     JobEvent.objects.create(job=locked, actor=actor, from_status=from_status, to_status=to, note=note)
+    _refresh_public_listings()
 
 
 _TRANSITION_VERBS = {

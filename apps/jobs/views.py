@@ -27,7 +27,6 @@ from apps.jobs.selectors import JobSearch
 logger = logging.getLogger(__name__)
 
 SEARCH_PAGE_SIZE = 20
-HOME_NEWEST_JOBS = 6
 
 
 def role_required(role: str):
@@ -76,10 +75,12 @@ def _not_found(view):
 
 @require_GET
 def home(request):
+    listings = selectors.home_listings()
     context = {
         "search_form": JobSearchForm(),
-        "trade_counts": selectors.open_job_counts_by_trade(),
-        "newest_jobs": selectors.newest_open_jobs(limit=HOME_NEWEST_JOBS),
+        "listings": listings,
+        "trade_counts": listings.value["trade_counts"] if listings else [],
+        "newest_jobs": listings.value["newest_jobs"] if listings else [],
     }
     return render(request, "jobs/home.html", context)
 

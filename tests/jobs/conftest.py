@@ -53,3 +53,16 @@ def eager_tasks():
     celery_app.conf.task_eager_propagates = True
     yield
     celery_app.conf.task_always_eager, celery_app.conf.task_eager_propagates = previous
+
+
+@pytest.fixture(autouse=True)
+def fresh_listing_cache():
+    """Start each test with empty cache tiers, because cached home listings outlive a test's rows."""
+    from django.core.cache import caches
+
+    from apps.resilience.cache import clear_local
+
+    clear_local()
+    caches["default"].clear()
+    yield
+    clear_local()
