@@ -17,23 +17,34 @@ class Channel(models.TextChoices):
     EMAIL = "email", _("Email")
 
 
+ALL_CHANNELS = frozenset(Channel.values)
+
+
 @dataclass(frozen=True)
 class Event:
     name: str
     label: str
     default_channels: frozenset[str]
+    # Channels a user may turn on; the jobs app emails applicants and hirers itself, so
+    # application events offer no email here (it would arrive twice).
+    available_channels: frozenset[str] = ALL_CHANNELS
 
 
-def _event(name: str, label, *channels: str) -> Event:
-    return Event(name=name, label=label, default_channels=frozenset(channels))
+def _event(name: str, label, *channels: str, available: frozenset[str] = ALL_CHANNELS) -> Event:
+    return Event(name=name, label=label, default_channels=frozenset(channels), available_channels=available)
+
+
+_NO_EMAIL = frozenset({Channel.IN_APP, Channel.SMS})
 
 
 EVENTS: dict[str, Event] = {
     event.name: event
     for event in (
-        _event("application.received", _("Someone applies to my job"), Channel.IN_APP, Channel.EMAIL),
-        _event("application.accepted", _("My application is accepted"), Channel.IN_APP, Channel.SMS, Channel.EMAIL),
-        _event("application.rejected", _("My application is declined"), Channel.IN_APP, Channel.EMAIL),
+        _event("application.received", _("Someone applies to my job"), Channel.IN_APP, available=_NO_EMAIL),
+        _event(
+            "application.accepted", _("My application is accepted"), Channel.IN_APP, Channel.SMS, available=_NO_EMAIL
+        ),
+        _event("application.rejected", _("My application is declined"), Channel.IN_APP, available=_NO_EMAIL),
         _event("message.received", _("A new message while I am away"), Channel.IN_APP, Channel.SMS),
         _event("contract.updated", _("A contract is created or changes"), Channel.IN_APP, Channel.EMAIL),
         _event("milestone.updated", _("A milestone is funded, delivered or approved"), Channel.IN_APP, Channel.SMS),

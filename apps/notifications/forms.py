@@ -1,6 +1,6 @@
 from django import forms
 
-from apps.notifications.events import EVENTS, Channel
+from apps.notifications.events import EVENTS
 
 
 def preference_field_name(event: str, channel: str) -> str:
@@ -14,12 +14,14 @@ class PreferencesForm(forms.Form):
         super().__init__(*args, **kwargs)
         for row in rows:
             for cell in row["channels"]:
+                if not cell["available"]:
+                    continue
                 name = preference_field_name(row["event"], cell["channel"])
                 self.fields[name] = forms.BooleanField(required=False, initial=cell["enabled"], label=cell["label"])
 
     def choices(self) -> dict[tuple[str, str], bool]:
         return {
-            (event, channel): bool(self.cleaned_data.get(preference_field_name(event, channel)))
-            for event in EVENTS
-            for channel in Channel.values
+            (event.name, channel): bool(self.cleaned_data.get(preference_field_name(event.name, channel)))
+            for event in EVENTS.values()
+            for channel in event.available_channels
         }

@@ -14,11 +14,14 @@ def channels_for(user, event: str) -> frozenset[str]:
             channels.add(channel)
         else:
             channels.discard(channel)
-    return frozenset(channels)
+    return frozenset(channels & EVENTS[event].available_channels)
 
 
 def preference_table(user) -> list[dict]:
-    """Return one row per known event with the effective on/off state of each channel."""
+    """Return one row per known event with the effective on/off state of each channel.
+
+    A channel the event does not offer has `available` False and is always off.
+    """
     stored = {
         (event, channel): enabled
         for event, channel, enabled in Preference.objects.filter(user=user).values_list("event", "channel", "enabled")
@@ -27,8 +30,9 @@ def preference_table(user) -> list[dict]:
     for event in EVENTS.values():
         cells = []
         for channel, label in Channel.choices:
-            enabled = stored.get((event.name, channel), channel in event.default_channels)
-            cells.append({"channel": channel, "label": label, "enabled": enabled})
+            available = channel in event.available_channels
+            enabled = available and stored.get((event.name, channel), channel in event.default_channels)
+            cells.append({"channel": channel, "label": label, "enabled": enabled, "available": available})
         rows.append({"event": event.name, "label": event.label, "channels": cells})
     return rows
 

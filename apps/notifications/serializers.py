@@ -29,5 +29,7 @@ class PreferencesSerializer(serializers.Serializer):
             for channel, enabled in channels.items():
                 if channel not in Channel.values:
                     raise serializers.ValidationError(f"Unknown channel “{channel}”; use in_app, sms or email.")
+                if channel not in EVENTS[event].available_channels:
+                    raise serializers.ValidationError(f"“{event}” cannot be sent by {channel}.")
                 choices[(event, channel)] = enabled
         return choices

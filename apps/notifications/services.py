@@ -180,7 +180,7 @@ def notification_group_mark_read(*, user, group_key: str) -> int:
 def preferences_update(*, user, choices: dict[tuple[str, str], bool]) -> None:
     """Store the user's choice for each (event, channel) pair; unknown pairs raise DomainError."""
     for event, channel in choices:
-        if event not in EVENTS or channel not in Channel.values:
+        if event not in EVENTS or channel not in EVENTS[event].available_channels:
             raise DomainError(
                 f"Unknown notification setting {event}/{channel}.", code="unknown_preference", field="preferences"
             )

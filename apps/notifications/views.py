@@ -68,7 +68,8 @@ def notification_settings(request):
 
     for row in rows:
         for cell in row["channels"]:
-            cell["field"] = form[preference_field_name(row["event"], cell["channel"])]
+            if cell["available"]:
+                cell["field"] = form[preference_field_name(row["event"], cell["channel"])]
     return render(request, "notifications/settings.html", {"form": form, "rows": rows})
 
 

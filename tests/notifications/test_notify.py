@@ -4,6 +4,7 @@ import pytest
 from django.core import mail
 from django.utils import timezone
 
+from apps.common.errors import DomainError
 from apps.notifications.delivery import delivery_attempt
 from apps.notifications.events import Channel
 from apps.notifications.models import Delivery, DeliveryStatus, Notification, Preference
@@ -17,7 +18,7 @@ pytestmark = pytest.mark.django_db
 
 def test_notify_stores_in_app_notification(worker):
     notification = notify(
-        user=worker, event="application.accepted", title="You got the job", body="Ama accepted.", link="/jobs/1/"
+        user=worker, event="payment.updated", title="You got the job", body="Ama accepted.", link="/jobs/1/"
     )
 
     assert notification is not None
@@ -30,7 +31,7 @@ def test_notify_stores_in_app_notification(worker):
 
 def test_notify_queues_default_channels(worker, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
-        notify(user=worker, event="application.accepted", title="Accepted", body="")
+        notify(user=worker, event="payment.updated", title="Accepted", body="")
 
     deliveries = {delivery.pk: delivery.channel for delivery in Delivery.objects.all()}
     assert set(deliveries.values()) == {Channel.SMS, Channel.EMAIL}
@@ -88,9 +89,9 @@ def test_repeated_dedupe_key_is_dropped(worker):
     ],
 )
 def test_turned_off_channel_is_not_used(worker, channel, in_app, sms, email):
-    preferences_update(user=worker, choices={("application.accepted", channel): False})
+    preferences_update(user=worker, choices={("payment.updated", channel): False})
 
-    notify(user=worker, event="application.accepted", title="Accepted", body="")
+    notify(user=worker, event="payment.updated", title="Accepted", body="")
 
     notification = Notification.objects.get(user=worker)
     assert notification.in_app is in_app
@@ -117,7 +118,7 @@ def test_inactive_user_gets_nothing(worker):
     worker.is_active = False
     worker.save(update_fields=["is_active"])
 
-    assert notify(user=worker, event="application.accepted", title="Accepted", body="") is None
+    assert notify(user=worker, event="payment.updated", title="Accepted", body="") is None
     assert not Notification.objects.exists()
 
 
@@ -140,16 +141,14 @@ def test_notify_after_commit_logs_instead_of_raising(worker, django_capture_on_c
 
 
 def test_preferences_update_rejects_unknown_pair(worker):
-    from apps.common.errors import DomainError
-
     with pytest.raises(DomainError):
         preferences_update(user=worker, choices={("nope.event", Channel.SMS): True})
     assert not Preference.objects.exists()
 
 
 def test_email_delivery_sends_once(worker):
-    preferences_update(user=worker, choices={("application.accepted", Channel.SMS): False})
-    notify(user=worker, event="application.accepted", title="You got the job", body="Ama accepted your quote.")
+    preferences_update(user=worker, choices={("payment.updated", Channel.SMS): False})
+    notify(user=worker, event="payment.updated", title="You got the job", body="Ama accepted your quote.")
     delivery = Delivery.objects.get(channel=Channel.EMAIL)
 
     assert delivery_attempt(delivery.pk).status == "sent"
@@ -165,8 +164,8 @@ def test_email_delivery_sends_once(worker):
 
 def test_sms_survives_gateway_outage(worker, http_sms, sms_provider):
     http_sms.KELMAH_SMS_API_URL = f"http://127.0.0.1:{closed_port()}/v1/messages/send"
-    preferences_update(user=worker, choices={("application.accepted", Channel.EMAIL): False})
-    notify(user=worker, event="application.accepted", title="You got the job", body="")
+    preferences_update(user=worker, choices={("payment.updated", Channel.EMAIL): False})
+    notify(user=worker, event="payment.updated", title="You got the job", body="")
     delivery = Delivery.objects.get(channel=Channel.SMS)
 
     outcome = delivery_attempt(delivery.pk)
@@ -197,7 +196,7 @@ def test_sms_survives_gateway_outage(worker, http_sms, sms_provider):
 def test_delivery_gives_up_after_max_attempts(worker, http_sms, settings):
     http_sms.KELMAH_SMS_API_URL = f"http://127.0.0.1:{closed_port()}/send"
     settings.NOTIFICATIONS_DELIVERY_MAX_ATTEMPTS = 2
-    notify(user=worker, event="application.accepted", title="Accepted", body="")
+    notify(user=worker, event="payment.updated", title="Accepted", body="")
     delivery = Delivery.objects.get(channel=Channel.SMS)
 
     assert delivery_attempt(delivery.pk).status == "retry"
@@ -210,7 +209,7 @@ def test_delivery_gives_up_after_max_attempts(worker, http_sms, settings):
 
 def test_task_delivered_twice_calls_provider_once(worker, http_sms, sms_provider):
     http_sms.KELMAH_SMS_API_URL = sms_provider.url
-    notify(user=worker, event="application.accepted", title="Accepted", body="")
+    notify(user=worker, event="payment.updated", title="Accepted", body="")
 
     first = run_outbox_tasks()
     second = run_outbox_tasks()
@@ -226,10 +225,19 @@ def test_sms_queued_through_outbox_after_commit(worker, http_sms, sms_provider, 
     http_sms.KELMAH_SMS_API_URL = sms_provider.url
 
     with django_capture_on_commit_callbacks(execute=False):
-        notify(user=worker, event="application.accepted", title="Accepted", body="")
+        notify(user=worker, event="payment.updated", title="Accepted", body="")
         assert OutboxMessage.objects.filter(task_name="notifications.deliver").count() == 2
 
     run_outbox_tasks()
 
     assert len(sms_provider.received) == 1
     assert sms_provider.received[0]["Content"].startswith("Kelmah: Accepted")
+
+
+def test_application_events_never_email(worker):
+    with pytest.raises(DomainError):
+        preferences_update(user=worker, choices={("application.accepted", Channel.EMAIL): True})
+
+    notify(user=worker, event="application.accepted", title="Accepted", body="")
+
+    assert set(Delivery.objects.values_list("channel", flat=True)) == {Channel.SMS}

@@ -1,0 +1,83 @@
+"""Notifications for other apps' events, built in one place so their services add one call each.
+
+Each function queues its notification for after the caller's transaction commits and never
+raises into the caller (see notify_after_commit).
+"""
+
+from django.urls import NoReverseMatch, reverse
+from django.utils.translation import gettext as _
+
+from apps.notifications.services import notify_after_commit
+
+
+def _url(name: str, *args) -> str:
+    try:
+        return reverse(name, args=args)
+    except NoReverseMatch:
+        return ""
+
+
+def application_event(*, application, kind: str) -> None:
+    """Notify about an application: "received" (to the hirer), "accepted" or "rejected" (to the worker)."""
+    job = application.job
+    if kind == "received":
+        notify_after_commit(
+            user=job.hirer,
+            event="application.received",
+            title=_("New application for “%(title)s”") % {"title": job.title},
+            body=_("%(name)s applied.") % {"name": application.worker.get_full_name()},
+            link=_url("jobs:applicants", job.pk),
+            group_key=f"job:{job.pk}:applications",
+            dedupe_key=f"application:{application.pk}:received",
+        )
+    elif kind in ("accepted", "rejected"):
+        accepted = kind == "accepted"
+        notify_after_commit(
+            user=application.worker,
+            event=f"application.{kind}",
+            title=(
+                _("You got the job: “%(title)s”") if accepted else _("Your application for “%(title)s” was declined")
+            )
+            % {"title": job.title},
+            body=_("The hirer will be in touch about the contract.") if accepted else "",
+            link=_url("jobs:my_applications"),
+            dedupe_key=f"application:{application.pk}:{kind}",
+        )
+
+
+def contract_event(*, user, contract_id, title: str, body: str = "", link: str = "", change: str) -> None:
+    """Notify one party of a contract change; `change` names it ("created", "signed", "cancelled"...)."""
+    notify_after_commit(
+        user=user,
+        event="contract.updated",
+        title=title,
+        body=body,
+        link=link,
+        group_key=f"contract:{contract_id}",
+        dedupe_key=f"contract:{contract_id}:{change}:{user.pk}",
+    )
+
+
+def milestone_event(*, user, milestone_id, title: str, body: str = "", link: str = "", change: str) -> None:
+    """Notify one party of a milestone change ("funded", "delivered", "approved", "released"...)."""
+    notify_after_commit(
+        user=user,
+        event="milestone.updated",
+        title=title,
+        body=body,
+        link=link,
+        group_key=f"milestone:{milestone_id}",
+        dedupe_key=f"milestone:{milestone_id}:{change}:{user.pk}",
+    )
+
+
+def payment_event(*, user, payment_id, title: str, body: str = "", link: str = "", change: str) -> None:
+    """Notify about a payment or payout ("succeeded", "failed", "refunded"...), once per change."""
+    notify_after_commit(
+        user=user,
+        event="payment.updated",
+        title=title,
+        body=body,
+        link=link,
+        dedupe_key=f"payment:{payment_id}:{change}:{user.pk}",
+    )
