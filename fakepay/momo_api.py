@@ -1,6 +1,6 @@
 """The MTN MoMo Open API subset: tokens, request to pay, account holders, transfers and refunds.
 
-Writes answer 202 with an empty body and are keyed on the caller's X-Reference-Id
+Writes return 202 with an empty body and are keyed on the caller's X-Reference-Id
 (a UUIDv4; a reused one gets 409). Outcomes are read with GET and announced by one
 unsigned callback to X-Callback-Url, sent once and never retried. Amounts are cedi
 strings and payers MSISDNs (233XXXXXXXXX, or the sandbox's 4673312345x).
@@ -214,7 +214,7 @@ class MomoApi:
         scenario = record["_scenario"]
         if scenario.bad_signature and outcome == "success":
             # MoMo callbacks have no signature to break; this payer's callback lies instead,
-            # claiming success for a payment that failed, so only a status query tells the truth.
+            # claiming success for a payment that failed, so only a status query shows the real outcome.
             record.update(status="FAILED", reason="INTERNAL_PROCESSING_ERROR")
             self._send_callback(kind, record, {**self._view(record), "status": "SUCCESSFUL"}, scenario.webhook_copies)
             return

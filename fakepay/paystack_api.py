@@ -1,6 +1,6 @@
 """The Paystack subset: mobile money charges, transfers to wallets, refunds, balance and settlements.
 
-Every answer uses Paystack's envelope {status, message, data} and every call needs
+Every response uses Paystack's envelope {status, message, data} and every call needs
 `Authorization: Bearer <secret key>`. Amounts are pesewas and phones local (0XXXXXXXXX).
 """
 

@@ -120,7 +120,7 @@ class ReceivedRequest:
 
 
 class WebhookSink:
-    """A loopback HTTP server that records each request and answers with `status_code`."""
+    """A loopback HTTP server that records each request and responds with `status_code`."""
 
     def __init__(self):
         sink = self

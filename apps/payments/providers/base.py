@@ -8,8 +8,8 @@ its provider's units and formats internally and nowhere else.
 Idempotency. Every money movement carries our `reference` (1 to 36 letters, digits, "-"
 or "_"), stored by the caller before the first call and reused on every retry. Providers
 that key requests on their own id (MTN MoMo wants a UUIDv4 in X-Reference-Id) get it from
-`new_request_id()`: the caller stores that value next to the reference before calling
-`collect`, `payout` or `refund`, and passes the same value again on every retry and
+`new_request_id()`. The caller stores that value next to the reference before calling
+`collect`, `payout` or `refund`. It then passes the same value again on every retry and
 status query. For providers that need no such id, `new_request_id()` returns None.
 
 Errors. A call raises:
@@ -84,7 +84,7 @@ class ActionType(StrEnum):
 
 @dataclass(frozen=True)
 class Action:
-    """What the payer must do next; `text` comes from the provider and is shown as is."""
+    """The next step the payer must take; `text` comes from the provider and is shown as is."""
 
     type: ActionType
     text: str
@@ -356,7 +356,7 @@ class PaymentProvider(abc.ABC):
     # for it with getattr, because MTN MoMo has no such listing.
 
     def confirm_event(self, event: NormalizedEvent, *, request_id: str | None = None) -> NormalizedEvent | None:
-        """Re-read the event's object from the provider and return an event built from that answer.
+        """Re-read the event's object from the provider and return an event built from that response.
 
         Returns None while the object is still pending (nothing to apply yet). Raises
         ProviderNotFound if the provider has no such reference, which marks a forged or

@@ -1,6 +1,6 @@
 """Paystack adapter: direct mobile money charges, transfers to wallets, refunds and signed webhooks.
 
-Paystack takes amounts in pesewas and phones in local form (0551234987), answers with
+Paystack takes amounts in pesewas and phones in local form (0551234987), responds with
 an envelope {status, message, data}, and rejects a reused charge or transfer reference
 with 400 "Duplicate ... Reference"; the adapter then fetches the earlier attempt instead
 of reporting a failure, so a retry after a timeout is always safe.
@@ -97,7 +97,7 @@ _EVENT_STATUSES = {
     EventType.REFUND_PROCESSED: Status.SUCCEEDED,
     EventType.REFUND_FAILED: Status.FAILED,
 }
-# Reconciliation reads listings page by page; the cap bounds one run at 100,000 rows per
+# Reconciliation reads listings page by page. The cap bounds one run at 100,000 rows per
 # kind, far above a day's volume, so a provider bug cannot make it loop for ever.
 LISTING_PAGE_SIZE = 100
 LISTING_MAX_PAGES = 1000
@@ -163,7 +163,7 @@ class PaystackProvider(PaymentProvider):
         result = self._collection_result(reference, self._data(status_code, body))
         if result.status.is_final:
             return result
-        # Verify reports an unfinished charge only as pending; the charge endpoint says
+        # Verify reports an unfinished charge only as pending; the charge endpoint shows
         # whether the payer still has to enter an OTP or approve a prompt.
         status_code, body = self._call("GET", f"/charge/{reference}", idempotent=True)
         return self._collection_result(reference, self._data(status_code, body))
@@ -217,7 +217,7 @@ class PaystackProvider(PaymentProvider):
             "bank_code": BANK_CODES[network],
             "currency": "GHS",
         }
-        # Paystack returns the existing recipient for a wallet it already knows, so a
+        # Paystack returns the existing recipient for a wallet it already has, so a
         # repeat is harmless.
         status_code, body = self._call("POST", "/transferrecipient", json=payload, idempotent=True)
         data = self._data(status_code, body)
@@ -488,15 +488,13 @@ class PaystackProvider(PaymentProvider):
         return response.status_code, json_object(response, provider=self.name)
 
     def _data(self, status_code: int, body: Mapping[str, Any], *, allow_list: bool = False) -> Any:
-        """Return the envelope's data for a successful answer, or raise the matching error."""
+        """Return the envelope's data for a successful response, or raise the matching error."""
         message = str(body.get("message") or "")
         if 200 <= status_code < 300 and body.get("status") is True:
             data = body.get("data")
             if isinstance(data, dict) or (allow_list and isinstance(data, list)):
                 return data
-            raise ProviderUnavailable(
-                "Paystack answered without a data object", provider=self.name, code="bad_response"
-            )
+            raise ProviderUnavailable("Paystack response has no data object", provider=self.name, code="bad_response")
         if status_code == 401:
             raise ProviderRejected(
                 f"Paystack rejected the secret key: {message}", provider=self.name, code="unauthorized", status_code=401

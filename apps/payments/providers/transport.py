@@ -37,7 +37,7 @@ def send(
 ) -> requests.Response:
     """Send one request for `provider` and return its response, or raise ProviderUnavailable.
 
-    `idempotent` tells the policy whether it may repeat the request; a write that carries
+    `idempotent` sets whether the policy may repeat the request, and a write that carries
     our reference is idempotent because the provider deduplicates on it. Timeouts,
     refused connections, 5xx and 429 (after the policy's retries) and an open breaker all
     raise ProviderUnavailable, whose `code` says which.

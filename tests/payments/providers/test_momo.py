@@ -142,7 +142,7 @@ def test_sandbox_delayed_succeeds_later(momo, fakepay):
     assert momo.get_collection(request.reference, request_id=request.request_id).status == Status.SUCCEEDED
 
 
-def test_retry_after_500_with_same_request_id_finds_payment(momo, fakepay, settings):
+def test_collect_retry_after_500_finds_payment(momo, fakepay, settings):
     settings.RESILIENCE_OUTBOUND = {"provider:momo": {"max_retries": 0}}
     request_id = momo.new_request_id()
     request = CollectionRequest(
@@ -219,7 +219,7 @@ def test_token_is_cached_between_calls(momo, fakepay):
 
 def test_expired_token_is_renewed_once(momo, fakepay):
     request_to_pay(momo, "+233551234987")
-    fakepay.reset()  # the fake forgets every token it issued
+    fakepay.reset()  # the fake drops every token it issued
 
     _, result = request_to_pay(momo, "+233551234987")
 
@@ -286,7 +286,7 @@ def test_payout_to_failing_wallet_fails(momo, fakepay):
     assert final.failure.code == "PAYEE_NOT_FOUND"
 
 
-def test_payout_retry_with_same_request_id_makes_one_transfer(momo, fakepay):
+def test_payout_retry_makes_one_transfer(momo, fakepay):
     request, first = payout(momo, "+233241234560")
 
     second = momo.payout(request)

@@ -34,7 +34,7 @@ def point_paystack_at(settings):
 
 
 class CannedServer:
-    """A loopback server that answers every request with one status and body, counting requests."""
+    """A loopback server that responds to every request with one status and body, counting requests."""
 
     def __init__(self, status: int, body: bytes = b"", headers: dict | None = None):
         server = self
