@@ -89,7 +89,7 @@ class CheckResult:
         return entry
 
 
-def _execute(check) -> tuple[str, Observation | None, str]:
+def execute_check(check) -> tuple[str, Observation | None, str]:
     """Run one check on the current thread; return (status, observation, output)."""
     try:
         outcome = check.run()
@@ -182,7 +182,7 @@ class CheckRunner:
     def _work(self, component: Component, future: Future, settings) -> None:
         began = time.monotonic()
         try:
-            status, observation, output = _execute(component.build())
+            status, observation, output = execute_check(component.build())
         except Exception as error:  # building the check itself failed (bad settings, import)
             logger.warning("Health check %s could not be built", component.key, exc_info=True)
             status, observation, output = FAIL, None, f"Check could not start: {type(error).__name__}"
