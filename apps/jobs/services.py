@@ -358,6 +358,7 @@ def application_accept(*, application: Application, hirer) -> Application:
 def _send_application_email(application: Application, kind: str) -> None:
     """Queue the application email of `kind` once the current transaction commits."""
     from apps.jobs.tasks import send_application_email
+    from apps.notifications.domain_events import application_event
 
     application_id = application.pk
 
@@ -366,6 +367,7 @@ def _send_application_email(application: Application, kind: str) -> None:
 
     # robust: a broker outage after commit is logged and must not turn a saved change into a 500.
     transaction.on_commit(enqueue, robust=True)
+    application_event(application=application, kind=kind)
 
 
 def _refresh_public_listings() -> None:

@@ -326,3 +326,16 @@ def test_completing_an_open_job_shows_an_error(hirer_client, open_job):
     assert "cannot be marked completed" in response.content.decode()
     open_job.refresh_from_db()
     assert open_job.status == JobStatus.OPEN
+
+
+def test_apply_form_replayed_with_its_key_stores_one_application(worker_client, open_job):
+    page = worker_client.get(f"/jobs/{open_job.pk}/").content.decode()
+    assert 'name="idempotency_key"' in page
+    data = {"cover_letter": "Ten years fixing taps.", "proposed_amount": "400", "idempotency_key": "apply-key-1"}
+
+    first = worker_client.post(f"/jobs/{open_job.pk}/apply/", data)
+    second = worker_client.post(f"/jobs/{open_job.pk}/apply/", data)
+
+    assert first.status_code == second.status_code == HTTPStatus.FOUND
+    assert second["Idempotent-Replayed"] == "true"
+    assert Application.objects.count() == 1

@@ -193,3 +193,14 @@ def test_hirer_jobs_page_has_status_tabs(hirer_client, hirer):
     assert "An open one" not in drafts
     assert "An open one" in default
     assert "Draft (1)" in drafts
+
+
+def test_first_step_replayed_with_its_key_creates_one_draft(hirer_client):
+    assert 'name="idempotency_key"' in hirer_client.get("/jobs/new/").content.decode()
+    data = DETAILS | {"action": "next", "idempotency_key": "new-job-key-1"}
+
+    first = hirer_client.post("/jobs/new/", data)
+    second = hirer_client.post("/jobs/new/", data)
+
+    assert first["Location"] == second["Location"]
+    assert Job.objects.count() == 1
