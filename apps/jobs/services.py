@@ -12,8 +12,8 @@ Any other move raises InvalidTransition, and every move is recorded as a JobEven
 its actor and time.
 
 Lock order: whenever a function locks more than one row it locks the job row first, then
-that job's application rows in id order. Keeping one order everywhere means two writers
-can never wait on each other in a cycle.
+that job's application rows in id order. Because every function here uses that order, two
+of them never wait on each other's locks in a cycle.
 
 Side effects (emails) leave only after the transaction commits, each through one small
 `_send_*` function below so they can move onto an outbox without touching the rules.

@@ -1,13 +1,36 @@
 """Notifications for other apps' events, built in one place so their services add one call each.
 
-Each function queues its notification for after the caller's transaction commits and never
-raises into the caller (see notify_after_commit).
+Call these after the change is committed, or inside its transaction: the notification and
+its queued SMS and email then commit or roll back with it. They never raise into the
+caller; a failure is logged (rate-limited) and the caller's change stands.
 """
 
+import logging
+
+from django.db import transaction
 from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext as _
 
-from apps.notifications.services import notify_after_commit
+from apps.notifications.services import notify
+from apps.notifications.throttled_log import log_throttled
+
+logger = logging.getLogger(__name__)
+
+
+def notify_safely(**kwargs) -> None:
+    """Call notify(**kwargs) in a savepoint; log instead of raising if it fails."""
+    try:
+        with transaction.atomic():
+            notify(**kwargs)
+    except Exception:  # A notification must never break the change that triggered it.
+        log_throttled(
+            logger,
+            logging.ERROR,
+            f"notify:{kwargs.get('event')}",
+            "notification failed",
+            exc_info=True,
+            extra={"event": kwargs.get("event"), "user_id": getattr(kwargs.get("user"), "pk", None)},
+        )
 
 
 def _url(name: str, *args) -> str:
@@ -21,7 +44,7 @@ def application_event(*, application, kind: str) -> None:
     """Notify about an application: "received" (to the hirer), "accepted" or "rejected" (to the worker)."""
     job = application.job
     if kind == "received":
-        notify_after_commit(
+        notify_safely(
             user=job.hirer,
             event="application.received",
             title=_("New application for “%(title)s”") % {"title": job.title},
@@ -32,7 +55,7 @@ def application_event(*, application, kind: str) -> None:
         )
     elif kind in ("accepted", "rejected"):
         accepted = kind == "accepted"
-        notify_after_commit(
+        notify_safely(
             user=application.worker,
             event=f"application.{kind}",
             title=(
@@ -47,7 +70,7 @@ def application_event(*, application, kind: str) -> None:
 
 def contract_event(*, user, contract_id, title: str, body: str = "", link: str = "", change: str) -> None:
     """Notify one party of a contract change; `change` names it ("created", "signed", "cancelled"...)."""
-    notify_after_commit(
+    notify_safely(
         user=user,
         event="contract.updated",
         title=title,
@@ -60,7 +83,7 @@ def contract_event(*, user, contract_id, title: str, body: str = "", link: str =
 
 def milestone_event(*, user, milestone_id, title: str, body: str = "", link: str = "", change: str) -> None:
     """Notify one party of a milestone change ("funded", "delivered", "approved", "released"...)."""
-    notify_after_commit(
+    notify_safely(
         user=user,
         event="milestone.updated",
         title=title,
@@ -73,7 +96,7 @@ def milestone_event(*, user, milestone_id, title: str, body: str = "", link: str
 
 def payment_event(*, user, payment_id, title: str, body: str = "", link: str = "", change: str) -> None:
     """Notify about a payment or payout ("succeeded", "failed", "refunded"...), once per change."""
-    notify_after_commit(
+    notify_safely(
         user=user,
         event="payment.updated",
         title=title,
