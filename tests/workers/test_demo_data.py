@@ -44,46 +44,49 @@ def loaded(settings, tmp_path):
 
 
 def test_demo_data_loads_once_and_repeats_nothing(loaded):
-    before = counts()
-    jobs_before = sorted(Job.objects.values_list("hirer__email", "title", "status"))
-
-    second = run()
-
-    assert "nothing to add" in second
-    assert counts() == before
-    assert sorted(Job.objects.values_list("hirer__email", "title", "status")) == jobs_before
-    assert run("--check-loaded") == "loaded\n"
-
-
-def test_demo_data_has_the_promised_volume(loaded):
+    # Volume and variety.
     assert User.objects.filter(role=Role.WORKER).count() >= 40
     assert User.objects.filter(role=Role.HIRER).count() >= 15
     assert Job.objects.count() == loader.JOB_COUNT
-    statuses = set(Job.objects.values_list("status", flat=True))
-    assert statuses == set(JobStatus.values)
+    assert set(Job.objects.values_list("status", flat=True)) == set(JobStatus.values)
     assert Application.objects.count() > 100
     assert WorkerProfile.objects.exclude(primary_trade="").count() == WorkerProfile.objects.count()
     assert PortfolioItem.objects.exists()
 
-
-def test_demo_data_awards_follow_job_rules(loaded):
+    # The jobs app's rules held: one accepted application per awarded job, drafts untouched.
     for job in Job.objects.filter(status__in=[JobStatus.AWARDED, JobStatus.IN_PROGRESS, JobStatus.COMPLETED]):
         assert job.applications.filter(status="accepted").count() == 1
     for job in Job.objects.filter(status=JobStatus.DRAFT):
         assert not job.applications.exists()
         assert job.published_at is None
 
+    # A second run adds nothing.
+    before = counts()
+    jobs_before = sorted(Job.objects.values_list("hirer__email", "title", "status"))
+    second = run()
+    assert "nothing to add" in second
+    assert counts() == before
+    assert sorted(Job.objects.values_list("hirer__email", "title", "status")) == jobs_before
+    assert run("--check-loaded") == "loaded\n"
 
-def test_demo_accounts_can_log_in(loaded, client):
+
+def test_demo_accounts_are_ready_to_use(loaded, client, as_api):
     for account in loader.DEMO_ACCOUNTS:
         response = client.post(reverse("accounts:login"), {"username": account.email, "password": loader.PASSWORD})
         assert response.status_code == 302, account.email
         assert client.get(reverse("dashboard:home")).status_code == 200
         client.post(reverse("accounts:logout"))
+
     staff = User.objects.get(email="staff@kelmah.test")
     assert staff.is_superuser and staff.is_staff
-    assert User.objects.get(email="worker@kelmah.test").worker_profile.primary_trade == "plumbing"
-    assert Job.objects.filter(hirer__email="hirer@kelmah.test", status=JobStatus.OPEN).exists()
+    worker = User.objects.get(email="worker@kelmah.test")
+    assert worker.worker_profile.primary_trade == "plumbing"
+    open_jobs = Job.objects.filter(hirer__email="hirer@kelmah.test", status=JobStatus.OPEN)
+    assert max(job.applications.count() for job in open_jobs) >= 3
+
+    sections = as_api(worker).get("/api/v1/dashboard/").json()["sections"]
+    assert len(sections["recommended_jobs"]["data"]) >= 2
+    assert sum(sections["applications"]["data"]["counts"].values()) > 0
 
 
 def test_accounts_flag_prints_logins(db):

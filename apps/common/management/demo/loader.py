@@ -38,6 +38,8 @@ PASSWORD = "kelmah-demo"
 DEMO_DOMAIN = "kelmah.test"
 JOB_COUNT = 100
 # How many of the jobs end in each state; the sum is JOB_COUNT.
+# Positions in the job plan kept open for the demo worker's recommendations.
+NEAR_DEMO_WORKER = (7, 8)
 JOB_STATES = {"draft": 8, "open": 42, "awarded": 10, "in_progress": 12, "completed": 20, "cancelled": 8}
 
 User = get_user_model()
@@ -211,8 +213,11 @@ class JobPlan:
 def _job_plans(rng: random.Random, hirer_count: int) -> list[JobPlan]:
     states = [state for state, count in JOB_STATES.items() for _ in range(count)]
     rng.shuffle(states)
-    # The demo hirer account always has something to act on: one open job with applicants, one draft.
-    states[0], states[1] = "open", "draft"
+    # The demo hirer always has an open job with applicants and a draft; the demo worker has open
+    # jobs to find. Swapping keeps the number of jobs in each state as JOB_STATES says.
+    for position, state in [(0, "open"), (1, "draft")] + [(number, "open") for number in NEAR_DEMO_WORKER]:
+        swap = states.index(state, max(NEAR_DEMO_WORKER) + 1)
+        states[position], states[swap] = states[swap], states[position]
 
     plans: list[JobPlan] = []
     used: set[tuple[int, str]] = set()
@@ -222,6 +227,13 @@ def _job_plans(rng: random.Random, hirer_count: int) -> list[JobPlan]:
         title, low, high = rng.choice(content.TRADES[trade]["jobs"])
         region = rng.choice([Region.GREATER_ACCRA.value] * 4 + [Region.ASHANTI.value] * 2 + [r.value for r in Region])
         town = rng.choice(REGION_TOWNS[region])
+        applicants = 0 if state == "draft" else rng.randint(1 if state != "open" else 0, 5)
+        if number in NEAR_DEMO_WORKER:
+            # Open plumbing jobs near the demo worker, left for them to find as recommendations.
+            state, trade, region, town, applicants = "open", "plumbing", Region.GREATER_ACCRA.value, "Adenta", 0
+            title, low, high = content.TRADES["plumbing"]["jobs"][number % 5]
+        elif number == 0:
+            applicants = max(applicants, 3)
         full_title = f"{title} in {town}"
         if (hirer_index, full_title) in used:
             full_title = f"{title} in {town} ({number})"
@@ -239,7 +251,7 @@ def _job_plans(rng: random.Random, hirer_count: int) -> list[JobPlan]:
                 state=state,
                 start_in_days=rng.choice([None, None, 1, 3, 7, 14]),
                 urgency=rng.choice(["flexible", "flexible", "this_week", "urgent"]),
-                applicants=0 if state in ("draft",) else rng.randint(1 if state != "open" else 0, 5),
+                applicants=applicants,
             )
         )
     return plans

@@ -1,0 +1,17 @@
+import pytest
+from playwright.sync_api import expect
+
+from tests.workers.helpers import listed_worker
+
+pytestmark = pytest.mark.browser
+
+
+def test_worker_directory_renders_in_chromium(page, live_server):
+    listed_worker(name="Kwame Asante", headline="Roofing carpenter in Kumasi")
+
+    page.goto("/workers/?trade=carpentry")
+
+    expect(page.get_by_role("heading", name="Find workers")).to_be_visible()
+    expect(page.get_by_role("link", name="Kwame Asante")).to_be_visible()
+    page.get_by_role("link", name="Kwame Asante").click()
+    expect(page.get_by_text("Roofing carpenter in Kumasi")).to_be_visible()
