@@ -8,7 +8,7 @@ SAVED_WORKERS_LIMIT = 5
 
 
 def saved_workers(request, *, limit: int = SAVED_WORKERS_LIMIT) -> str:
-    """The hirer's most recently saved workers, with trade and town from the workers app."""
+    """Render the hirer's most recently saved workers, with trade and town from the workers app."""
     from apps.workers.selectors import worker_summaries
 
     saved = selectors.saved_workers(hirer=request.user)

@@ -1,4 +1,8 @@
-"""Application emails: who gets which message, sent at most once per application and kind."""
+"""Application emails: who gets which message, sent once per application and kind.
+
+NOTE: a process that dies after the mail server accepted a message but before the
+ApplicationEmail row commits will send that message again on retry.
+"""
 
 import logging
 from smtplib import SMTPException

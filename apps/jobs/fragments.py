@@ -20,7 +20,7 @@ NEWEST_APPLICANTS_LIMIT = 5
 
 
 def worker_applications(request) -> str:
-    """The worker's applications grouped by status, open ones first."""
+    """Render the worker's applications grouped by status, accepted and open ones first."""
     groups = selectors.worker_applications_by_status(worker=request.user)
     order = [
         ApplicationStatus.ACCEPTED,
@@ -34,7 +34,7 @@ def worker_applications(request) -> str:
 
 
 def recommended_jobs(request, *, limit: int = RECOMMENDED_LIMIT) -> str:
-    """Open jobs in the worker's trades and region, newest first, leaving out ones already applied for."""
+    """Render open jobs in the worker's trades and region, newest first, minus those already applied for."""
     trades, region = worker_preferences(request.user)
     jobs = selectors.recommended_jobs(trades=trades, region=region, exclude_worker=request.user, limit=limit)
     context = {"jobs": jobs, "trades": trades, "region": region}
@@ -42,14 +42,14 @@ def recommended_jobs(request, *, limit: int = RECOMMENDED_LIMIT) -> str:
 
 
 def hirer_jobs_by_state(request) -> str:
-    """How many of the hirer's jobs are in each status, linking to the job management tabs."""
+    """Render how many of the hirer's jobs are in each status, linking to the job management tabs."""
     counts = selectors.hirer_job_counts_by_status(hirer=request.user)
     rows = [(value, label, counts[value]) for value, label in JobStatus.choices]
     return render_to_string("jobs/fragments/hirer_jobs_by_state.html", {"rows": rows}, request=request)
 
 
 def newest_applicants(request, *, limit: int = NEWEST_APPLICANTS_LIMIT) -> str:
-    """The newest pending applications across the hirer's jobs."""
+    """Render the newest pending applications across the hirer's jobs."""
     applications = selectors.newest_applications_for_hirer(hirer=request.user, limit=limit)
     return render_to_string("jobs/fragments/newest_applicants.html", {"applications": applications}, request=request)
 

@@ -26,9 +26,9 @@ SORT_RELEVANCE = "relevance"
 SORTS = (SORT_NEWEST, SORT_BUDGET_HIGH, SORT_BUDGET_LOW, SORT_RELEVANCE)
 
 # Cached public listings. Services bump PUBLIC_LISTINGS_TAG whenever a job enters or leaves
-# the open set or an open job changes, so the fresh period only bounds drift from writes that
-# bypass the services; the stale period is how old a listing may be shown while the
-# database is failing.
+# the open set or an open job changes. The fresh period therefore only bounds drift from
+# writes that bypass the services. The stale period is how old a listing may be shown
+# while the database is failing.
 PUBLIC_LISTINGS_TAG = "jobs:public-listings"
 HOME_LISTINGS_KEY = "jobs:home-listings:v1"
 HOME_LISTINGS_FRESH_SECONDS = 60
@@ -117,7 +117,8 @@ def home_listings() -> Cached | Unavailable:
     """Return the home page's open-job counts per trade and newest jobs, through the resilient cache.
 
     The value is {"trade_counts": [...], "newest_jobs": [...]}. It may be stale (with its
-    age) when rebuilding fails, or Unavailable when nothing was ever built; the page says so.
+    age) when rebuilding fails, or Unavailable when nothing was ever built, and the page
+    shows which.
     """
     return get_or_build(
         HOME_LISTINGS_KEY,

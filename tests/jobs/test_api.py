@@ -1,4 +1,4 @@
-"""The jobs API as the owner, the wrong user, nobody, and with malformed bodies."""
+"""The jobs API as the owner, the wrong user, an anonymous client, and with malformed bodies."""
 
 from http import HTTPStatus
 

@@ -47,7 +47,7 @@ def test_cannot_apply_to_own_job(hirer, worker):
 
 
 @pytest.mark.parametrize("status", ["draft", "cancelled"])
-def test_cannot_apply_to_a_job_that_is_not_open(hirer, worker, status):
+def test_apply_to_closed_job_refused(hirer, worker, status):
     job = make_job(hirer, publish=status != "draft")
     if status == "cancelled":
         services.job_cancel(job=job, actor=hirer)
@@ -171,13 +171,13 @@ def test_accept_awards_job_and_rejects_the_rest(hirer, open_job, worker, strange
 
 def test_accept_keeps_withdrawn_applications_withdrawn(hirer, open_job, worker, stranger):
     chosen = make_application(open_job, worker)
-    gone = make_application(open_job, stranger)
-    services.application_withdraw(application=gone, worker=stranger)
+    withdrawn = make_application(open_job, stranger)
+    services.application_withdraw(application=withdrawn, worker=stranger)
 
     services.application_accept(application=chosen, hirer=hirer)
 
-    gone.refresh_from_db()
-    assert gone.status == "withdrawn"
+    withdrawn.refresh_from_db()
+    assert withdrawn.status == "withdrawn"
 
 
 def test_accept_hook_runs_inside_the_transaction(hirer, application):

@@ -10,7 +10,7 @@ from tests.jobs.conftest import make_job
 pytestmark = pytest.mark.django_db
 
 
-def test_home_shows_a_job_published_after_the_cache_was_built(client, hirer, django_capture_on_commit_callbacks):
+def test_home_shows_newly_published_job(client, hirer, django_capture_on_commit_callbacks):
     make_job(hirer, title="First job")
     assert "First job" in client.get("/").content.decode()
 

@@ -1,4 +1,4 @@
-"""The job pages, as the owner, the wrong user, nobody, and with malformed input."""
+"""The job pages, as the owner, the wrong user, an anonymous visitor, and with malformed input."""
 
 from http import HTTPStatus
 
@@ -64,7 +64,7 @@ def test_search_page_htmx_returns_only_results(client, hirer):
     assert "<html" not in body
 
 
-def test_search_page_out_of_range_page_shows_last_page(client, hirer):
+def test_search_page_past_the_end(client, hirer):
     make_job(hirer, title="Fix the sink")
 
     response = client.get("/jobs/", {"page": "99999999999999999999"})
@@ -150,7 +150,7 @@ def test_second_application_gets_a_clear_error(worker_client, worker, open_job):
     assert Application.objects.count() == 1
 
 
-def test_applying_to_a_closed_job_gets_a_clear_error(worker_client, hirer, open_job):
+def test_apply_to_closed_job_explains(worker_client, hirer, open_job):
     services.job_cancel(job=open_job, actor=hirer)
     Job.objects.filter(pk=open_job.pk).update(status=JobStatus.COMPLETED)
 
@@ -328,7 +328,7 @@ def test_completing_an_open_job_shows_an_error(hirer_client, open_job):
     assert open_job.status == JobStatus.OPEN
 
 
-def test_apply_form_replayed_with_its_key_stores_one_application(worker_client, open_job):
+def test_apply_replay_stores_one(worker_client, open_job):
     page = worker_client.get(f"/jobs/{open_job.pk}/").content.decode()
     assert 'name="idempotency_key"' in page
     data = {"cover_letter": "Ten years fixing taps.", "proposed_amount": "400", "idempotency_key": "apply-key-1"}

@@ -195,7 +195,7 @@ def test_hirer_jobs_page_has_status_tabs(hirer_client, hirer):
     assert "Draft (1)" in drafts
 
 
-def test_first_step_replayed_with_its_key_creates_one_draft(hirer_client):
+def test_new_job_replay_creates_one(hirer_client):
     assert 'name="idempotency_key"' in hirer_client.get("/jobs/new/").content.decode()
     data = DETAILS | {"action": "next", "idempotency_key": "new-job-key-1"}
 
