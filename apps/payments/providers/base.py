@@ -59,7 +59,8 @@ class Status(StrEnum):
     REQUIRES_ACTION = "requires_action"
     SUCCEEDED = "succeeded"
     FAILED = "failed"
-    # A payout that succeeded and was later returned by the provider.
+    # A payout that succeeded and was later returned by the provider, or a collection that
+    # was refunded in full (Paystack marks such a charge "reversed").
     REVERSED = "reversed"
 
     @property

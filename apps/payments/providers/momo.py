@@ -151,7 +151,7 @@ class MomoProvider(PaymentProvider):
             reference,
             amount,
             mask_phone(request.phone),
-            extra={"reference": reference, "request_id": request_id},
+            extra={"reference": reference, "provider_request_id": request_id},
         )
         response = self._send(
             "collection",
@@ -249,7 +249,7 @@ class MomoProvider(PaymentProvider):
             "MoMo transfer %s for %d pesewas",
             reference,
             amount,
-            extra={"reference": reference, "request_id": request_id},
+            extra={"reference": reference, "provider_request_id": request_id},
         )
         response = self._send(
             "disbursement",
