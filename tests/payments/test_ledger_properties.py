@@ -48,6 +48,8 @@ OPERATIONS = [
     "payout_retry",
 ]
 
+OUTCOMES = {"payout_succeeded": Status.SUCCEEDED, "payout_failed": Status.FAILED, "payout_reversed": Status.REVERSED}
+
 steps = st.lists(st.tuples(st.sampled_from(OPERATIONS), st.integers(0, 2)), min_size=1, max_size=25)
 
 
@@ -83,8 +85,9 @@ def apply_step(operation, index, milestones, hirer, worker, staff):
     elif operation == "duplicate_collection":
         collection = Collection.objects.filter(milestone=milestone).order_by("-created_at").first()
         if collection is not None:
+            provider_ref = collection.provider_reference or "X"
             result = CollectionResult(
-                collection.reference, collection.provider_reference or "X", Status.SUCCEEDED, amount_minor=collection.amount
+                collection.reference, provider_ref, Status.SUCCEEDED, amount_minor=collection.amount
             )
             collection_apply_result(collection_id=collection.pk, result=result, source="duplicate")
     elif operation == "deliver_and_release":
@@ -101,8 +104,8 @@ def apply_step(operation, index, milestones, hirer, worker, staff):
                 postings.post_payout_initiated(payout=locked)
                 Payout.objects.filter(pk=locked.pk).update(status="pending", provider="paystack")
     elif operation.startswith("payout_") and operation != "payout_retry" and payout is not None:
-        status = {"payout_succeeded": Status.SUCCEEDED, "payout_failed": Status.FAILED, "payout_reversed": Status.REVERSED}
-        payout_apply_result(payout_id=payout.pk, result=PayoutResult(payout.reference, "TRF1", status[operation]))
+        status = OUTCOMES[operation]
+        payout_apply_result(payout_id=payout.pk, result=PayoutResult(payout.reference, "TRF1", status))
     elif operation == "payout_retry" and payout is not None:
         payout_retry(payout=payout, actor=staff)
 
@@ -112,9 +115,8 @@ def apply_step(operation, index, milestones, hirer, worker, staff):
 @given(sequence=steps)
 def test_random_money_events_keep_invariants(sequence, hirer, worker, staff):
     with transaction.atomic():
-        milestones = [
-            make_contract(hirer=hirer, worker=worker, amount=amount).milestones.get() for amount in (10_000, 7_777, 30_001)
-        ]
+        contracts = [make_contract(hirer=hirer, worker=worker, amount=amount) for amount in (10_000, 7_777, 30_001)]
+        milestones = [contract.milestones.get() for contract in contracts]
         PayoutMethod.objects.filter(worker=worker).delete()
         for operation, index in sequence:
             try:
