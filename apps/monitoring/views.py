@@ -3,7 +3,7 @@
 import logging
 
 from django.contrib import messages
-from django.http import HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
@@ -85,5 +85,5 @@ def ops_fault_clear(request):
 @require_GET
 def prometheus_metrics(request):
     if not access.metrics_allowed(request):
-        return HttpResponse(status=404)
+        raise Http404
     return HttpResponse(generate_latest(build_registry()), content_type=CONTENT_TYPE_LATEST)

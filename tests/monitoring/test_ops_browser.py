@@ -1,0 +1,72 @@
+"""Staff watch a module turn degraded and recover on /ops/ in a real browser."""
+
+import pytest
+from django.conf import settings as django_settings
+from django.test import Client
+from pytest_django.live_server_helper import LiveServer
+
+from apps.accounts.models import Role
+from tests.browser.conftest import browser, page  # noqa: F401 - shared browser fixtures
+from tests.conftest import make_user
+
+pytestmark = pytest.mark.browser
+
+
+@pytest.fixture(scope="module")
+def live_server(django_db_setup):
+    """Serve the site once the test database exists.
+
+    Started before the test database, a server on SQLite sees the ":memory:" name and
+    shares one connection among its request threads; the dashboard's polling and a second
+    tab then use it at the same moment, which crashes the sqlite3 module.
+    """
+    server = LiveServer("127.0.0.1:0")
+    yield server
+    server.stop()
+
+
+def sign_in(page, user, base_url: str):  # noqa: F811 - `page` is the Playwright page, not the fixture
+    client = Client()
+    client.force_login(user, backend="apps.accounts.backends.EmailOrPhoneBackend")
+    cookie = client.cookies[django_settings.SESSION_COOKIE_NAME]
+    page.context.add_cookies([{"name": cookie.key, "value": cookie.value, "url": base_url}])
+
+
+def card_status(page, subject: str) -> str:  # noqa: F811
+    return page.locator(f'#ops-live [data-subject="{subject}"]').get_attribute("data-status")
+
+
+def test_staff_see_fault_degrade_then_recover_live(page, live_server, settings):  # noqa: F811
+    settings.KELMAH_OPS_REFRESH_SECONDS = 1
+    staff = make_user(role=Role.STAFF, name="Esi Operator")
+    sign_in(page, staff, live_server.url)
+    controls = page.context.new_page()
+
+    page.goto("/ops/")
+    assert card_status(page, "module:payments") == "healthy"
+
+    controls.goto("/ops/")
+    controls.select_option("#id_target", "payments")
+    controls.select_option("#id_mode", "raise")
+    controls.get_by_role("button", name="Inject fault").click()
+    controls.wait_for_url("**/ops/")
+
+    # The first page was not reloaded: its status section refreshes by itself.
+    page.wait_for_selector('#ops-live [data-subject="module:payments"][data-status="degraded"]', timeout=15_000)
+    assert "Fault injected: payments: raise" in page.locator('#ops-live [data-subject="module:payments"]').inner_text()
+
+    controls.get_by_role("button", name="Clear all faults").click()
+    controls.wait_for_url("**/ops/")
+
+    page.wait_for_selector('#ops-live [data-subject="module:payments"][data-status="healthy"]', timeout=15_000)
+    controls.close()
+
+
+def test_non_staff_get_404_on_ops_and_metrics(page, live_server):  # noqa: F811
+    worker = make_user(role=Role.WORKER, name="Kwame Non-staff")
+
+    assert page.goto("/ops/").status == 404
+    assert page.goto("/metrics").status == 404
+    sign_in(page, worker, live_server.url)
+    assert page.goto("/ops/").status == 404
+    assert page.goto("/metrics").status == 404
