@@ -342,6 +342,11 @@ class MomoProvider(PaymentProvider):
         raw_status = body.get("status")
         if not isinstance(reference, str) or not reference or not isinstance(raw_status, str):
             raise MalformedEvent("MoMo callback needs a string 'externalId' and 'status'.")
+        if "referenceIdToRefund" in body:
+            # A refund callback names neither our collection reference nor the refund's
+            # request id, so it cannot be confirmed; refund outcomes come from get_refund.
+            logger.info("MoMo refund callback for %s ignored; poll get_refund instead", reference[:64])
+            return None
         status, failure = _status_of(body)
         if status == Status.PENDING:
             return None

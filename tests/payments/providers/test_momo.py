@@ -344,3 +344,10 @@ def test_refund_of_unknown_payment_is_rejected(momo, fakepay):
 def test_parse_event_skips_pending_callback(momo):
     body = json.dumps({"externalId": "KLM-1", "status": "PENDING", "amount": "10"}).encode()
     assert momo.parse_event(body) is None
+
+
+def test_parse_event_ignores_refund_callback(momo):
+    body = json.dumps(
+        {"externalId": "RFD-1", "status": "SUCCESSFUL", "amount": "10", "referenceIdToRefund": str(uuid.uuid4())}
+    ).encode()
+    assert momo.parse_event(body) is None

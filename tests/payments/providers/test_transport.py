@@ -142,6 +142,16 @@ def test_hung_server_times_out_within_read_timeout(point_paystack_at):
     assert elapsed < 5
 
 
+def test_hung_server_timeouts_trip_the_breaker(point_paystack_at):
+    with hung_server() as (host, port):
+        paystack = point_paystack_at(f"http://{host}:{port}", read_timeout=0.2)
+        for _ in range(5):
+            with pytest.raises(ProviderUnavailable):
+                paystack.get_collection("KLM-hung")
+
+    assert breaker(BREAKER).state == OPEN
+
+
 def test_503_is_unavailable_and_retried_when_idempotent(point_paystack_at, canned):
     server = canned(503, b'{"status": false, "message": "Service unavailable"}')
     paystack = point_paystack_at(server.url, max_retries=2, backoff_base=0.01, backoff_cap=0.02)
