@@ -198,8 +198,27 @@ def my_applications(request):
 @_not_found
 def applicants(request, job_id):
     job = selectors.job_get_for_hirer(job_id=job_id, hirer=request.user)
-    context = {"job": job, "applications": selectors.job_applications(job=job)}
+    applications = selectors.job_applications(job=job)
+    summaries = _worker_summaries([application.worker_id for application in applications])
+    context = {
+        "job": job,
+        "rows": [(application, summaries.get(application.worker_id)) for application in applications],
+        "saved_ids": _saved_worker_ids(request.user),
+    }
     return render(request, "jobs/applicants.html", context)
+
+
+def _worker_summaries(user_ids: list[int]) -> dict:
+    """Return the workers app's public summaries (trade, town, rating) keyed by user id."""
+    from apps.workers.selectors import worker_summaries
+
+    return worker_summaries(user_ids)
+
+
+def _saved_worker_ids(hirer) -> set[int]:
+    from apps.hirers.selectors import saved_worker_ids
+
+    return saved_worker_ids(hirer=hirer)
 
 
 APPLICATION_DECISIONS = {

@@ -10,6 +10,10 @@ from tests.jobs.conftest import make_application, make_job
 
 pytestmark = pytest.mark.django_db
 
+# A logged-in page's own queries plus the session, the user and the layout's counters
+# (unread messages and notifications, each inside a savepoint).
+LOGGED_IN_PAGE_QUERIES = 16
+
 
 def test_home_shows_trades_counts_and_newest_jobs(client, hirer):
     make_job(hirer, title="Wire a new shop", trade="electrical")
@@ -339,3 +343,55 @@ def test_apply_replay_stores_one(worker_client, open_job):
     assert first.status_code == second.status_code == HTTPStatus.FOUND
     assert second["Idempotent-Replayed"] == "true"
     assert Application.objects.count() == 1
+
+
+def test_applicants_page_links_profiles_and_saves(hirer_client, hirer, application, worker):
+    from apps.hirers.models import SavedWorker
+
+    page = hirer_client.get(f"/jobs/{application.job_id}/applicants/").content.decode()
+    hirer_client.post(f"/hirer/saved-workers/{worker.pk}/save/", {"next": f"/jobs/{application.job_id}/applicants/"})
+    after = hirer_client.get(f"/jobs/{application.job_id}/applicants/").content.decode()
+
+    assert f"/workers/{worker.pk}/" in page
+    assert "Save worker" in page
+    assert SavedWorker.objects.filter(hirer=hirer, worker=worker).exists()
+    assert "Remove from saved" in after
+
+
+@pytest.mark.parametrize("count", [2, 15])
+def test_applicants_page_query_count_is_fixed(hirer_client, hirer, count, django_assert_max_num_queries):
+    from tests.conftest import make_user
+
+    job = make_job(hirer)
+    for _ in range(count):
+        make_application(job, make_user(role="worker"))
+    hirer_client.get(f"/jobs/{job.pk}/applicants/")
+
+    with django_assert_max_num_queries(LOGGED_IN_PAGE_QUERIES):
+        response = hirer_client.get(f"/jobs/{job.pk}/applicants/")
+
+    assert response.status_code == HTTPStatus.OK
+
+
+@pytest.mark.parametrize("count", [2, 15])
+def test_my_applications_query_count_is_fixed(worker_client, worker, hirer, count, django_assert_max_num_queries):
+    for _ in range(count):
+        make_application(make_job(hirer), worker)
+    worker_client.get("/jobs/applications/")
+
+    with django_assert_max_num_queries(LOGGED_IN_PAGE_QUERIES):
+        response = worker_client.get("/jobs/applications/")
+
+    assert response.status_code == HTTPStatus.OK
+
+
+@pytest.mark.parametrize("count", [2, 15])
+def test_hirer_jobs_query_count_is_fixed(hirer_client, hirer, count, django_assert_max_num_queries):
+    for _ in range(count):
+        make_job(hirer)
+    hirer_client.get("/hirer/jobs/")
+
+    with django_assert_max_num_queries(LOGGED_IN_PAGE_QUERIES):
+        response = hirer_client.get("/hirer/jobs/")
+
+    assert response.status_code == HTTPStatus.OK
