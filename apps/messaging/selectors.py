@@ -113,3 +113,20 @@ def contact_details_visible(*, conversation: Conversation) -> bool:
     if has_funded_contract is None:
         return False
     return bool(has_funded_contract(conversation.hirer, conversation.worker))
+
+
+def job_conversations_for_user(*, job, user):
+    """Return the user's conversations about `job` with unread counts (the hirer may have several)."""
+    return conversation_list_for_user(user=user).filter(job=job)
+
+
+def worker_may_message_about(*, job, user) -> bool:
+    """Return whether `user` is a worker who applied to `job` and so may start its conversation."""
+    return getattr(user, "role", None) == "worker" and has_applied(job=job, worker=user)
+
+
+def has_applied(*, job, worker) -> bool:
+    """Return whether `worker` applied to `job` (whatever became of the application)."""
+    from apps.jobs.selectors import worker_application_for_job
+
+    return worker_application_for_job(job=job, worker=worker) is not None

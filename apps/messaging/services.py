@@ -4,7 +4,6 @@ Every write is committed before anything is pushed to websockets or notification
 failure of those pushes never undoes or fails the write.
 """
 
-import importlib
 import logging
 
 from django.db import IntegrityError, transaction
@@ -14,7 +13,7 @@ from django.utils.translation import gettext as _
 
 from apps.accounts.models import Role
 from apps.common.errors import DomainError, NotAllowed, NotFound
-from apps.messaging import conf, realtime
+from apps.messaging import conf, realtime, selectors
 from apps.messaging.attachments import attachment_check
 from apps.messaging.models import Conversation, Message, Participant
 
@@ -33,7 +32,7 @@ def conversation_for_job(*, job, worker, actor) -> Conversation:
     """
     if actor.pk not in (job.hirer_id, worker.pk):
         raise NotFound(_("Job not found."))
-    if not _has_applied(job=job, worker=worker):
+    if not selectors.has_applied(job=job, worker=worker):
         if actor.pk == worker.pk:
             raise NotAllowed(_("Apply for this job before messaging the hirer."), code="not_applied")
         raise NotFound(_("Applicant not found."))
@@ -47,15 +46,6 @@ def conversation_direct(*, hirer, worker) -> Conversation:
     if worker.role != Role.WORKER or not worker.is_active:
         raise NotFound(_("Worker not found."))
     return _conversation_get_or_create(job=None, hirer=hirer, worker=worker)
-
-
-def _has_applied(*, job, worker) -> bool:
-    selectors = importlib.import_module("apps.jobs.selectors")
-    if hasattr(selectors, "worker_application_for_job"):
-        return selectors.worker_application_for_job(job=job, worker=worker) is not None
-    from apps.jobs.models import Application  # NOTE: until the jobs app offers a selector for this.
-
-    return Application.objects.filter(job=job, worker=worker).exists()
 
 
 def _conversation_get_or_create(*, job, hirer, worker) -> Conversation:

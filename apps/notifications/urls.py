@@ -10,5 +10,4 @@ urlpatterns = [
     path("<int:notification_id>/open/", views.notification_open, name="open"),
     path("read-all/", views.notification_read_all, name="read_all"),
     path("settings/", views.notification_settings, name="settings"),
-    path("bell/", views.bell, name="bell"),
 ]

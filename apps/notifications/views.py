@@ -71,10 +71,3 @@ def notification_settings(request):
             if cell["available"]:
                 cell["field"] = form[preference_field_name(row["event"], cell["channel"])]
     return render(request, "notifications/settings.html", {"form": form, "rows": rows})
-
-
-@require_GET
-def bell(request):
-    """The unread count for the navigation, as a small fragment (empty for visitors)."""
-    count = selectors.unread_count(request.user) if request.user.is_authenticated else 0
-    return render(request, "notifications/bell.html", {"notification_unread_count": count})

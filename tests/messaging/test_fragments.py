@@ -1,0 +1,40 @@
+import pytest
+
+from apps.messaging.services import message_send
+
+pytestmark = pytest.mark.django_db
+
+
+def test_nav_shows_unread_message_count(conversation, worker, hirer_client):
+    message_send(conversation=conversation, sender=worker, body="One")
+    message_send(conversation=conversation, sender=worker, body="Two")
+
+    html = hirer_client.get("/notifications/").content.decode()
+
+    assert 'id="messages-counter"' in html
+    assert "2 unread messages" in html
+
+
+def test_job_thread_fragment_for_hirer_lists_conversations(job, conversation, worker, hirer_client):
+    message_send(conversation=conversation, sender=worker, body="When can I start?")
+
+    response = hirer_client.get(f"/fragments/messaging/job_thread/?job_id={job.pk}")
+
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert f"/messages/{conversation.public_id}/" in html
+    assert "When can I start?" in html
+
+
+def test_job_thread_fragment_offers_applicant_a_start(job, application, worker_client):
+    response = worker_client.get(f"/fragments/messaging/job_thread/?job_id={job.pk}")
+
+    assert response.status_code == 200
+    assert "Message the hirer" in response.content.decode()
+
+
+def test_job_thread_fragment_is_empty_for_outsider(job, conversation, stranger_client):
+    response = stranger_client.get(f"/fragments/messaging/job_thread/?job_id={job.pk}")
+
+    assert str(conversation.public_id) not in response.content.decode()
+    assert "Message the hirer" not in response.content.decode()
