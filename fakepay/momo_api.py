@@ -21,7 +21,7 @@ from fakepay.config import is_loopback_url
 from fakepay.routing import BadRequest, Request, Response, Router
 from fakepay.store import Store
 
-MSISDN = re.compile(r"^\d{8,15}$")
+MSISDN = re.compile(r"[0-9]{8,15}")
 # Characters MoMo rejects in payerMessage and payeeNote.
 FORBIDDEN_TEXT = re.compile(r"['\"<>&]")
 NOT_FOUND = {"code": "RESOURCE_NOT_FOUND", "message": "Requested resource was not found."}
@@ -179,7 +179,7 @@ class MomoApi:
             if (
                 not isinstance(party, dict)
                 or party.get("partyIdType") != "MSISDN"
-                or not MSISDN.match(str(party.get("partyId") or ""))
+                or not MSISDN.fullmatch(str(party.get("partyId") or ""))
             ):
                 return f"{party_field} must be an MSISDN party"
         return None
@@ -257,11 +257,11 @@ class MomoApi:
 
     def holder_active(self, request: Request) -> Response:
         msisdn = request.params["msisdn"]
-        return Response(200, {"result": bool(MSISDN.match(msisdn)) and scenarios.wallet_resolves(msisdn)})
+        return Response(200, {"result": bool(MSISDN.fullmatch(msisdn)) and scenarios.wallet_resolves(msisdn)})
 
     def holder_info(self, request: Request) -> Response:
         msisdn = request.params["msisdn"]
-        if not MSISDN.match(msisdn) or not scenarios.wallet_resolves(msisdn):
+        if not MSISDN.fullmatch(msisdn) or not scenarios.wallet_resolves(msisdn):
             return Response(404, NOT_FOUND)
         given, _, family = scenarios.holder_name(msisdn).partition(" ")
         return Response(200, {"given_name": given, "family_name": family, "name": f"{given} {family}", "locale": "en"})

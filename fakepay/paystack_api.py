@@ -16,8 +16,8 @@ from fakepay import scenarios
 from fakepay.routing import BadRequest, Request, Response, Router
 from fakepay.store import Store
 
-REFERENCE = re.compile(r"^[A-Za-z0-9.=_-]{1,100}$")
-LOCAL_PHONE = re.compile(r"^0\d{9}$")
+REFERENCE = re.compile(r"[A-Za-z0-9.=_-]{1,100}")
+LOCAL_PHONE = re.compile(r"0[0-9]{9}")
 CHARGE_PROVIDERS = {"mtn": "MTN Mobile Money", "vod": "Telecel Cash", "atl": "AirtelTigo Money"}
 BANKS = {"MTN": "MTN Mobile Money", "VOD": "Telecel Cash", "ATL": "AirtelTigo Money"}
 OTP_TEXT = "Dial *110# to generate a voucher code, then enter the code here."
@@ -44,7 +44,7 @@ def _amount(value: Any) -> int | None:
         return None
     if isinstance(value, int):
         return value if value > 0 else None
-    if isinstance(value, str) and value.isdigit() and int(value) > 0:
+    if isinstance(value, str) and value.isascii() and value.isdigit() and int(value) > 0:
         return int(value)
     return None
 
@@ -104,12 +104,12 @@ class PaystackApi:
             errors.append("amount is invalid")
         if body.get("currency", "GHS") != "GHS":
             errors.append("currency is not supported")
-        if not isinstance(reference, str) or not REFERENCE.match(reference):
+        if not isinstance(reference, str) or not REFERENCE.fullmatch(reference):
             errors.append("reference is invalid")
         if not isinstance(mobile_money, dict):
             errors.append("mobile_money is required")
         else:
-            if not isinstance(mobile_money.get("phone"), str) or not LOCAL_PHONE.match(mobile_money["phone"]):
+            if not isinstance(mobile_money.get("phone"), str) or not LOCAL_PHONE.fullmatch(mobile_money["phone"]):
                 errors.append("mobile_money.phone is invalid")
             if mobile_money.get("provider") not in CHARGE_PROVIDERS:
                 errors.append("mobile_money.provider is invalid")
@@ -255,7 +255,7 @@ class PaystackApi:
 
     def resolve(self, request: Request) -> Response:
         account = request.query.get("account_number", "")
-        if not LOCAL_PHONE.match(account) or request.query.get("bank_code") not in BANKS:
+        if not LOCAL_PHONE.fullmatch(account) or request.query.get("bank_code") not in BANKS:
             return fail(400, "Account number and a mobile money bank code are required")
         if not scenarios.wallet_resolves(account):
             return fail(422, "Could not resolve account name. Check parameters or try again.")
@@ -267,7 +267,7 @@ class PaystackApi:
         bank_code = body.get("bank_code")
         if body.get("type") != "mobile_money":
             return fail(400, "Recipient type must be mobile_money", code="invalid_params")
-        if not isinstance(account, str) or not LOCAL_PHONE.match(account) or bank_code not in BANKS:
+        if not isinstance(account, str) or not LOCAL_PHONE.fullmatch(account) or bank_code not in BANKS:
             return fail(400, "Account number or bank code is invalid", code="invalid_params")
         if not isinstance(body.get("name"), str) or not body["name"].strip():
             return fail(400, "Name is required", code="invalid_params")
@@ -309,7 +309,7 @@ class PaystackApi:
         recipient = self.store.recipients.get(str(body.get("recipient") or ""))
         if amount is None:
             return fail(400, "Amount is invalid", code="invalid_params")
-        if not isinstance(reference, str) or not REFERENCE.match(reference):
+        if not isinstance(reference, str) or not REFERENCE.fullmatch(reference):
             return fail(400, "Reference is invalid", code="invalid_params")
         if recipient is None:
             return fail(400, "Recipient specified is invalid", code="invalid_transfer_recipient")
@@ -460,7 +460,12 @@ class PaystackApi:
     def _charge_by_id_or_reference(self, value: Any) -> dict[str, Any] | None:
         if isinstance(value, str) and value in self.store.charges:
             return self.store.charges[value]
-        if isinstance(value, int | str) and not isinstance(value, bool) and str(value).isdigit():
+        if (
+            isinstance(value, int | str)
+            and not isinstance(value, bool)
+            and str(value).isascii()
+            and str(value).isdigit()
+        ):
             return next((row for row in self.store.charges.values() if row["id"] == int(value)), None)
         return None
 
@@ -553,6 +558,6 @@ def _parse_time(value: Any) -> datetime | None:
 
 
 def _positive(value: str | None, default: int, *, maximum: int) -> int:
-    if value is None or not value.isdigit() or int(value) < 1:
+    if value is None or not (value.isascii() and value.isdigit()) or int(value) < 1:
         return default
     return min(int(value), maximum)

@@ -116,5 +116,5 @@ HOLDER_NAMES = (
 
 def holder_name(wallet: str) -> str:
     """Return a stable made-up holder name for a wallet number."""
-    digits = [int(char) for char in wallet if char.isdigit()]
+    digits = [int(char) for char in wallet if char in "0123456789"]
     return HOLDER_NAMES[sum(digits) % len(HOLDER_NAMES)]

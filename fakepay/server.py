@@ -86,7 +86,7 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _serve(self) -> None:
         length = self.headers.get("Content-Length", "0")
-        if not length.isdigit() or int(length) > MAX_BODY_BYTES:
+        if not (length.isascii() and length.isdigit()) or int(length) > MAX_BODY_BYTES:
             self._write(Response(413, {"status": False, "message": "Request body too large"}))
             return
         body = self.rfile.read(int(length)) if int(length) else b""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from datetime import datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -12,10 +13,12 @@ from django.utils.dateparse import parse_datetime
 
 from apps.payments.providers.base import MalformedEvent, ProviderUnavailable
 
+ASCII_E164 = re.compile(r"\+[0-9]{7,15}")
+
 
 def phone_digits(phone: str) -> str:
     """Return an E.164 number's digits without the plus: +233551234987 -> 233551234987."""
-    if not isinstance(phone, str) or not phone.startswith("+") or not phone[1:].isdigit() or len(phone) < 8:
+    if not isinstance(phone, str) or not ASCII_E164.fullmatch(phone):
         raise ValueError(f"Invalid phone {phone!r}: use E.164 such as +233551234987.")
     return phone[1:]
 
@@ -44,7 +47,7 @@ def int_or_none(value: Any) -> int | None:
         return value
     if isinstance(value, float):
         return int(value) if value.is_integer() else None
-    if isinstance(value, str) and value.strip().lstrip("-").isdigit():
+    if isinstance(value, str) and re.fullmatch(r"-?[0-9]{1,18}", value.strip()):
         return int(value.strip())
     return None
 

@@ -46,7 +46,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-REFERENCE_PATTERN = re.compile(r"^[A-Za-z0-9_-]{1,36}$")
+REFERENCE_PATTERN = re.compile(r"[A-Za-z0-9_-]{1,36}")
 NETWORKS = ("mtn", "telecel", "at")
 
 
@@ -420,7 +420,7 @@ def _event_from_payout(provider: str, result: PayoutResult) -> NormalizedEvent |
 
 def check_reference(reference: str) -> str:
     """Return `reference` if it fits every provider's charset and length, else raise ValueError."""
-    if not isinstance(reference, str) or not REFERENCE_PATTERN.match(reference):
+    if not isinstance(reference, str) or not REFERENCE_PATTERN.fullmatch(reference):
         raise ValueError(f"Invalid payment reference {reference!r}: use 1 to 36 letters, digits, '-' or '_'.")
     return reference
 

@@ -235,7 +235,7 @@ class MomoProvider(PaymentProvider):
         reference = check_reference(request.reference)
         amount = check_amount(request.amount_minor)
         request_id = _check_request_id(request.request_id)
-        if not request.recipient_code.isdigit():
+        if not (request.recipient_code.isascii() and request.recipient_code.isdigit()):
             raise ValueError("MoMo recipient codes are MSISDN digits from create_recipient().")
         payload = {
             "amount": pesewas_to_cedis_text(amount),

@@ -52,7 +52,8 @@ def verify_signature(
     header = header.strip()
     if header.startswith("t="):
         return _verify_timestamped(header, raw_body, secrets, tolerance_seconds, time.time() if now is None else now)
-    return any(hmac.compare_digest(sign_plain(item.secret, raw_body), header.lower()) for item in secrets)
+    supplied = header.lower().encode()
+    return any(hmac.compare_digest(sign_plain(item.secret, raw_body).encode(), supplied) for item in secrets)
 
 
 def _verify_timestamped(
@@ -77,7 +78,8 @@ def _verify_timestamped(
     for key_id, digest in candidates:
         for secret in by_id.get(key_id, []):
             expected = hmac.new(secret.encode(), signed, hashlib.sha512).hexdigest()
-            if hmac.compare_digest(expected, digest.lower()):
+            # Bytes, because compare_digest rejects str with non-ASCII characters.
+            if hmac.compare_digest(expected.encode(), digest.lower().encode()):
                 return True
     return False
 
@@ -87,7 +89,7 @@ def _parse_timestamped(header: str) -> tuple[int | None, list[tuple[str, str]]]:
     candidates = []
     for part in header.split(","):
         name, _, value = part.strip().partition("=")
-        if name == "t" and value.isdigit():
+        if name == "t" and value.isascii() and value.isdigit():
             timestamp = int(value)
         elif name == "v1" and ":" in value:
             key_id, _, digest = value.partition(":")
