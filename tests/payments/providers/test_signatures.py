@@ -205,3 +205,23 @@ def test_fake_replayed_event_has_same_body(fakepay, webhook_sink):
     assert first.body == second.body
     assert paystack.verify_webhook(second.headers, second.body) is True
     assert paystack.parse_event(first.body).dedupe_key == paystack.parse_event(second.body).dedupe_key
+
+
+def test_fake_timestamped_webhook_verifies_after_clock_advance(fakepay, webhook_sink):
+    fakepay.configure(webhook_url=webhook_sink.url, signature_scheme="timestamped")
+    from apps.payments.providers.base import CollectionRequest
+
+    paystack = get_provider("paystack")
+    paystack.collect(
+        CollectionRequest(
+            reference="KLM-timestamped-2",
+            amount_minor=1000,
+            phone="+233551234980",
+            network="mtn",
+            email="a@example.com",
+        )
+    )
+    fakepay.advance(3600)
+
+    [delivery] = webhook_sink.wait_for(1)
+    assert paystack.verify_webhook(delivery.headers, delivery.body) is True
