@@ -125,7 +125,7 @@ class QueueDepthCheck(HealthCheck):
             for name in sorted(required_queue_names(app)):
                 try:
                     depths[name] = channel.queue_declare(queue=name, passive=True).message_count
-                except Exception:  # a queue nobody declared yet holds nothing
+                except Exception:  # a queue that was never declared contains no messages
                     depths[name] = 0
         total = sum(depths.values())
         summary_text = ", ".join(f"{name}={depth}" for name, depth in depths.items())

@@ -26,7 +26,7 @@ NO_REMOTE_CONTROL_TRANSPORTS = frozenset({"filesystem", "memory"})
 
 
 class MalformedReply(ServiceUnavailable):
-    """A worker answered the ping with something other than a pong."""
+    """A worker replied to the ping with something other than a pong."""
 
 
 def _default_app() -> Celery:
@@ -49,7 +49,7 @@ def parse_ping_replies(replies) -> list[str]:
             raise MalformedReply(f"Malformed ping reply: {str(reply)[:80]!r}")
         ((worker, answer),) = reply.items()
         if not isinstance(worker, str) or answer != PONG:
-            raise MalformedReply(f"Worker {str(worker)[:60]} answered {str(answer)[:60]!r} instead of a pong")
+            raise MalformedReply(f"Worker {str(worker)[:60]} replied {str(answer)[:60]!r} instead of a pong")
         workers.append(worker)
     return workers
 
@@ -93,7 +93,7 @@ class WorkerCheck(HealthCheck):
 
             workers = parse_ping_replies(self.collect_ping_replies(connection))
             if not workers:
-                raise observed(ServiceUnavailable("No Celery worker answered the ping"), 0)
+                raise observed(ServiceUnavailable("No Celery worker replied to the ping"), 0)
 
             missing = sorted(required_queue_names(self.app) - self.consumed_queues(connection, workers))
         if missing:

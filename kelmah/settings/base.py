@@ -185,6 +185,11 @@ AXES_VERBOSE = False
 # Platform commission on each released milestone, in basis points (1000 = 10%).
 KELMAH_PLATFORM_FEE_BPS = env_int("KELMAH_PLATFORM_FEE_BPS", 1000, minimum=0)
 
+# Who may read /metrics: a bearer token, or client addresses and networks (REMOTE_ADDR).
+# Other monitoring settings and their defaults are in apps/monitoring/conf.py.
+KELMAH_METRICS_TOKEN = env_str("KELMAH_METRICS_TOKEN", "")
+KELMAH_METRICS_ALLOWED_IPS = env_list("KELMAH_METRICS_ALLOWED_IPS", [])
+
 # Payment providers (apps.payments.providers). Every default points at the local fake
 # provider (python -m fakepay.server, started by bin/run) and its test credentials;
 # production.py requires the real values from the environment instead.

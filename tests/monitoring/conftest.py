@@ -14,7 +14,7 @@ from tests.support.faults import closed_port
 def celery_app_configured():
     """Read the Celery app's configuration before any test overrides the broker setting.
 
-    Celery reads Django settings once, on first use; a test that changed CELERY_BROKER_URL
+    Celery reads Django settings once, on first use. A test that changed CELERY_BROKER_URL
     before that would leave the app pointing at its fake broker for the rest of the run.
     """
     from kelmah.celery import app

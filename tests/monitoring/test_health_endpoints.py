@@ -298,3 +298,11 @@ def test_health_rejects_post(client):
     response = client.post("/health/")
 
     assert response.status_code == 405
+
+
+@pytest.mark.django_db
+def test_probe_with_pod_address_as_host_is_answered(client):
+    response = client.get("/health/live", HTTP_HOST="10.42.0.17:8000")
+
+    assert response.status_code == 200
+    assert response.json()["status"] == "pass"

@@ -110,7 +110,7 @@ def test_no_worker_answering_is_failing(settings):
     status, observation, output = execute_check(worker_check(app, broker_url))
 
     assert status == FAIL
-    assert output == "No Celery worker answered the ping"
+    assert output == "No Celery worker replied to the ping"
     assert observation.value == 0
 
 
