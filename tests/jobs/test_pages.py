@@ -395,3 +395,37 @@ def test_hirer_jobs_query_count_is_fixed(hirer_client, hirer, count, django_asse
         response = hirer_client.get("/hirer/jobs/")
 
     assert response.status_code == HTTPStatus.OK
+
+
+def test_detail_shows_the_messaging_panel_to_parties(worker_client, stranger_client, application):
+    applicant = worker_client.get(f"/jobs/{application.job_id}/").content.decode()
+    outsider = stranger_client.get(f"/jobs/{application.job_id}/").content.decode()
+
+    assert "Message the hirer" in applicant
+    assert "Messages about this job" not in outsider
+
+
+def test_detail_survives_a_failing_messaging_panel(hirer_client, application, caplog):
+    from django.template import TemplateSyntaxError
+
+    from apps.modules import registry
+    from apps.modules.breaker import reset_breakers
+
+    def raise_template_error(request, **kwargs):
+        raise TemplateSyntaxError("Invalid block tag on line 3: 'endif'")
+
+    fragment = registry.get_fragment("messaging", "job_thread")
+    original = fragment.render
+    fragment.render = raise_template_error
+    try:
+        response = hirer_client.get(f"/jobs/{application.job_id}/")
+    finally:
+        fragment.render = original
+        reset_breakers(["messaging"])
+
+    body = response.content.decode()
+    assert response.status_code == HTTPStatus.OK
+    assert application.job.title in body
+    assert "Manage this job" in body
+    assert 'data-module="messaging" data-fragment="job_thread" data-state="error"' in body
+    assert any(getattr(record, "fragment", None) == "job_thread" for record in caplog.records)
