@@ -480,9 +480,10 @@ def build_store(url: str, *, timeout: float = 0.25, retry_after: float = 5.0) ->
     if url.startswith(("redis://", "rediss://", "unix://")):
         return FailoverStore(RedisBreakerStore(url, timeout=timeout), retry_after=retry_after)
     if url.startswith("sqlite:///"):
-        return FailoverStore(
-            SqliteBreakerStore(url.removeprefix("sqlite:///"), timeout=timeout), retry_after=retry_after
-        )
+        # A local file cannot hang like a network server; its only wait is another
+        # process's write lock, so it gets a longer busy timeout than a Redis round trip.
+        sqlite_store = SqliteBreakerStore(url.removeprefix("sqlite:///"), timeout=max(timeout, 2.0))
+        return FailoverStore(sqlite_store, retry_after=retry_after)
     if url == "memory://":
         return MemoryBreakerStore()
     raise ValueError(f"Unknown breaker store URL {url!r}; use redis://, sqlite:/// or memory://")

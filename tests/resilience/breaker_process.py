@@ -17,6 +17,8 @@ def main() -> None:
     django.setup()
     settings.RESILIENCE_BREAKER_STORE = os.environ["BREAKER_STORE"]
     settings.RESILIENCE_BREAKER_STORE_RETRY_SECONDS = 60
+    # Long enough that a slow-starting third process still finds the breaker open.
+    settings.RESILIENCE_BREAKERS = {"sms": {"open_seconds": 120, "max_open_seconds": 300}}
 
     from apps.resilience.breakers import BreakerOpen, breaker
 
