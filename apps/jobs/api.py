@@ -145,7 +145,11 @@ class HirerJobsApi(APIView):
 class JobApplicationsApi(APIView):
     permission_classes = [permissions.IsAuthenticated]
 
-    @extend_schema(summary="Applicants for one of the hirer's jobs", responses=ApplicationSerializer(many=True))
+    @extend_schema(
+        summary="Applicants for one of the hirer's jobs",
+        operation_id="jobs_applicants_list",
+        responses=ApplicationSerializer(many=True),
+    )
     def get(self, request, job_id):
         job = selectors.job_get_for_hirer(job_id=job_id, hirer=request.user)
         return Response(ApplicationSerializer(selectors.job_applications(job=job), many=True).data)
@@ -169,7 +173,11 @@ class JobApplicationsApi(APIView):
 class MyApplicationsApi(APIView):
     permission_classes = [permissions.IsAuthenticated]
 
-    @extend_schema(summary="The worker's own applications", responses=ApplicationSerializer(many=True))
+    @extend_schema(
+        summary="The worker's own applications",
+        operation_id="jobs_my_applications_list",
+        responses=ApplicationSerializer(many=True),
+    )
     def get(self, request):
         _require_role(request.user, Role.WORKER)
         return _paginated(request, self, selectors.worker_applications(worker=request.user), ApplicationSerializer)

@@ -236,6 +236,12 @@ class ApplicationForm(forms.Form):
     )
 
 
+def _counted(choices, counts: dict | None) -> list[tuple[str, str]]:
+    if counts is None:
+        return list(choices)
+    return [(value, f"{label} ({counts.get(value, 0)})") for value, label in choices]
+
+
 class JobSearchForm(forms.Form):
     q = forms.CharField(label=_("Keywords"), max_length=100, required=False)
     trade = _trade_field(required=False)
@@ -254,9 +260,12 @@ class JobSearchForm(forms.Form):
         error_messages={"invalid_choice": _("Choose a sort order from the list.")},
     )
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, counts: dict | None = None, **kwargs):
+        """Build the form; `counts` ({"trades": {...}, "regions": {...}}) adds open-job counts to labels."""
         super().__init__(*args, **kwargs)
-        self.fields["trade"].choices = [("", _("All trades")), *Trade.choices]
+        counts = counts or {}
+        self.fields["trade"].choices = [("", _("All trades")), *_counted(Trade.choices, counts.get("trades"))]
+        self.fields["region"].choices = [("", _("All regions")), *_counted(Region.choices, counts.get("regions"))]
 
     def clean(self):
         cleaned = super().clean()

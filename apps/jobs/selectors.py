@@ -31,6 +31,7 @@ SORTS = (SORT_NEWEST, SORT_BUDGET_HIGH, SORT_BUDGET_LOW, SORT_RELEVANCE)
 # while the database is failing.
 PUBLIC_LISTINGS_TAG = "jobs:public-listings"
 HOME_LISTINGS_KEY = "jobs:home-listings:v1"
+FILTER_COUNTS_KEY = "jobs:filter-counts:v1"
 HOME_LISTINGS_FRESH_SECONDS = 60
 HOME_LISTINGS_STALE_SECONDS = 30 * 60
 HOME_NEWEST_JOBS = 6
@@ -127,6 +128,21 @@ def home_listings() -> Cached | Unavailable:
         stale=HOME_LISTINGS_STALE_SECONDS,
         tags=[PUBLIC_LISTINGS_TAG],
     )
+
+
+def filter_counts() -> Cached | Unavailable:
+    """Return open-job counts for the search filters, {"trades": {value: n}, "regions": {value: n}}, cached."""
+    return get_or_build(
+        FILTER_COUNTS_KEY,
+        _build_filter_counts,
+        fresh=HOME_LISTINGS_FRESH_SECONDS,
+        stale=HOME_LISTINGS_STALE_SECONDS,
+        tags=[PUBLIC_LISTINGS_TAG],
+    )
+
+
+def _build_filter_counts() -> dict:
+    return {"trades": _open_counts("trade"), "regions": _open_counts("region")}
 
 
 def _build_home_listings() -> dict:

@@ -87,7 +87,8 @@ def home(request):
 
 @require_GET
 def search(request):
-    form = JobSearchForm(request.GET or None)
+    counts = selectors.filter_counts()
+    form = JobSearchForm(request.GET or None, counts=counts.value if counts else None)
     page = None
     if not form.is_bound or form.is_valid():
         data = form.cleaned_data if form.is_bound else {}
@@ -97,7 +98,6 @@ def search(request):
     context = {
         "form": form,
         "page": page,
-        "region_counts": selectors.open_job_counts_by_region(),
         "query_string": _query_without_page(request),
     }
     template = "jobs/_search_results.html" if request.headers.get("HX-Request") else "jobs/search.html"

@@ -189,3 +189,11 @@ def test_search_query_count_does_not_grow_with_rows(client, hirer):
         make_job(hirer, title=f"Paint house {number}")
 
     assert count_queries() == few
+
+
+def test_search_filters_show_open_job_counts(client, catalogue):
+    body = client.get("/jobs/").content.decode()
+
+    assert "Carpentry and joinery (1)" in body
+    assert "Greater Accra (2)" in body
+    assert "Welding and fabrication (0)" in body
