@@ -21,6 +21,7 @@ from django.utils.translation import gettext as _
 
 from apps.common.errors import DomainError, InvalidTransition, NotAllowed, NotFound
 from apps.common.money import MAX_PESEWAS
+from apps.contracts import notices
 from apps.contracts.images import validate_delivery_photos
 from apps.contracts.models import (
     SETTLED_MILESTONE_STATUSES,
@@ -118,6 +119,7 @@ def _move(milestone: Milestone, *, to: str, allowed_from: Iterable[str], actor, 
         to_status=to,
         note=note,
     )
+    notices.milestone_changed(milestone, to)
     logger.info(
         "milestone moved",
         extra={"milestone": str(milestone.public_id), "from_status": from_status, "to_status": to, "kind": kind},

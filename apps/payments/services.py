@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 
 from apps.common.errors import DomainError, InvalidTransition, NotFound
 from apps.common.phone import mask_phone, normalize_ghana_phone
+from apps.contracts import notices
 from apps.contracts import services as contract_services
 from apps.contracts.models import Milestone
 from apps.payments import postings
@@ -277,6 +278,7 @@ def _apply_success(collection: Collection, milestone: Milestone, result: Collect
     )
     postings.post_collection(collection=collection)
     contract_services.milestone_mark_funded(milestone=milestone)
+    notices.payment_receipt(collection)
 
 
 def _flag(collection: Collection, kind: str, detail: str) -> None:

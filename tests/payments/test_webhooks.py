@@ -8,6 +8,7 @@ import pytest
 from django.db import connection
 from django.test import Client
 
+from apps.notifications.models import Notification
 from apps.payments.models import Collection, LedgerTransaction, WebhookEvent
 from apps.payments.providers.signatures import SigningSecret, sign_timestamped
 from apps.payments.selectors import escrow_balance
@@ -194,3 +195,6 @@ def test_return_view_and_duplicate_webhooks_race_to_one_credit(hirer, worker, fa
     stored = WebhookEvent.objects.get()
     assert stored.delivery_count == 3
     assert stored.status == "processed"
+    receipts = Notification.objects.filter(user=hirer, event="payment.updated")
+    assert receipts.count() == 1
+    assert collection.receipt_number in receipts.get().body

@@ -1,0 +1,65 @@
+"""Who hears about which milestone change; notifications leave only after the change commits."""
+
+import logging
+
+from django.urls import reverse
+from django.utils.translation import gettext as _
+
+from apps.common.money import format_ghs
+
+logger = logging.getLogger(__name__)
+
+# Milestone status -> (who is told, title). The body names the contract and the amount.
+MILESTONE_NOTICES = {
+    "funded": ("worker", _("Milestone funded: you can start work")),
+    "delivered": ("hirer", _("Work delivered: please review it")),
+    "changes_requested": ("worker", _("The hirer asked for changes")),
+    "released": ("worker", _("Payment released to you")),
+    "paid_out": ("worker", _("Payout sent to your wallet")),
+    "refunded": ("hirer", _("Milestone refunded to you")),
+    "disputed": ("both", _("A dispute was opened")),
+}
+
+
+def milestone_changed(milestone, to_status: str) -> None:
+    """Notify the party that needs to act on (or know about) the milestone's new status."""
+    notice = MILESTONE_NOTICES.get(to_status)
+    if notice is None:
+        return
+    from apps.notifications.services import notify_after_commit
+
+    audience, title = notice
+    contract = milestone.contract
+    users = {"worker": [contract.worker], "hirer": [contract.hirer], "both": [contract.hirer, contract.worker]}[
+        audience
+    ]
+    body = _("%(contract)s, milestone %(position)d: %(amount)s.") % {
+        "contract": contract.title,
+        "position": milestone.position,
+        "amount": format_ghs(milestone.amount),
+    }
+    link = reverse("contracts:detail", kwargs={"public_id": contract.public_id})
+    for user in users:
+        notify_after_commit(
+            user=user,
+            event="milestone.updated",
+            title=str(title),
+            body=body,
+            link=link,
+            dedupe_key=f"milestone:{milestone.public_id}:{to_status}:{milestone.updated_at.timestamp():.0f}",
+        )
+
+
+def payment_receipt(collection) -> None:
+    """Send the hirer one receipt per paid collection, whichever path confirmed it."""
+    from apps.notifications.services import notify_after_commit
+
+    notify_after_commit(
+        user=collection.payer,
+        event="payment.updated",
+        title=_("Payment received: %(amount)s") % {"amount": format_ghs(collection.amount)},
+        body=_("Receipt %(receipt)s. The money is held in escrow until you approve the work.")
+        % {"receipt": collection.receipt_number},
+        link=reverse("payments:collection", kwargs={"public_id": collection.public_id}),
+        dedupe_key=f"receipt:{collection.reference}",
+    )
