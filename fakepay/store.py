@@ -78,13 +78,17 @@ class Store:
         self.base_config = config
         self.clock = Clock()
         self.on_event: Callable[[Event], None] = lambda event: None
+        self._last_id = 0
         self.reset()
 
     def reset(self, config: FakeConfig | None = None) -> None:
         with self.lock:
             self.config = FakeConfig(**(config or self.base_config).to_dict())
             self.clock.offset = 0.0
-            self._ids = itertools.count(1_000_001)
+            # Ids start at the current time in milliseconds and never repeat, even across
+            # resets and restarts: receivers deduplicate webhooks on them, so a reused id
+            # would make a new payment look like an old event.
+            self._ids = itertools.count(max(self._last_id + 1, int(time.time() * 1000)))
             self._schedule: list[tuple[float, int, Callable[[], None]]] = []
             self._sequence = itertools.count()
             self.charges: dict[str, dict[str, Any]] = {}
@@ -105,7 +109,9 @@ class Store:
     # Identifiers and time ----------------------------------------------------------------
 
     def next_id(self) -> int:
-        return next(self._ids)
+        with self.lock:
+            self._last_id = next(self._ids)
+            return self._last_id
 
     @staticmethod
     def code(prefix: str) -> str:

@@ -410,3 +410,31 @@ def test_command_line_refuses_public_webhook_url():
     )
     assert result.returncode == 2
     assert "loopback" in result.stderr
+
+
+def test_object_ids_never_repeat_across_resets(fakepay):
+    post_charge(fakepay)
+    first_id = fakepay.state()["charges"][0]["id"]
+
+    fakepay.reset()
+    post_charge(fakepay)
+
+    assert fakepay.state()["charges"][0]["id"] > first_id
+
+
+def test_momo_disbursement_balance(fakepay):
+    credentials = DEFAULT_MOMO_PRODUCTS["disbursement"]
+    token = momo_token(fakepay, "disbursement")
+
+    response = requests.get(
+        f"{fakepay.base_url}/disbursement/v1_0/account/balance",
+        headers={
+            "Authorization": f"Bearer {token}",
+            "Ocp-Apim-Subscription-Key": credentials["subscription_key"],
+            "X-Target-Environment": "sandbox",
+        },
+        timeout=5,
+    )
+
+    assert response.status_code == 200
+    assert response.json() == {"availableBalance": "10000.00", "currency": "GHS"}
