@@ -356,17 +356,19 @@ def application_accept(*, application: Application, hirer) -> Application:
 
 
 def _send_application_email(application: Application, kind: str) -> None:
-    """Queue the application email of `kind` once the current transaction commits."""
-    from apps.jobs.tasks import send_application_email
+    """Queue the application email of `kind` through the outbox, in the current transaction.
+
+    The outbox row commits with the change and is relayed to Celery after commit, so a
+    broker outage delays the email instead of losing it or failing the request.
+    """
     from apps.notifications.domain_events import application_event
+    from apps.resilience.outbox import enqueue
 
-    application_id = application.pk
-
-    def enqueue() -> None:
-        send_application_email.delay(application_id, kind)
-
-    # robust: a broker outage after commit is logged and must not turn a saved change into a 500.
-    transaction.on_commit(enqueue, robust=True)
+    enqueue(
+        "apps.jobs.tasks.send_application_email",
+        kwargs={"application_id": application.pk, "kind": kind},
+        dedupe_key=f"jobs.application_email:{application.pk}:{kind}",
+    )
     application_event(application=application, kind=kind)
 
 

@@ -2,21 +2,15 @@
 
 import logging
 
-from celery import shared_task
-
-from apps.jobs.emails import TRANSIENT_EMAIL_ERRORS, application_email_deliver
+from apps.jobs.emails import application_email_deliver
+from apps.resilience.durable import durable_task
 
 logger = logging.getLogger(__name__)
 
 
-@shared_task(
-    autoretry_for=TRANSIENT_EMAIL_ERRORS,
-    retry_backoff=30,  # seconds before the first retry, doubling after each failure
-    retry_backoff_max=30 * 60,  # a mail server down for hours gets one try every 30 minutes
-    retry_jitter=True,
-    max_retries=8,
-    acks_late=True,
-)
+# Durable: queued through the outbox, safe to deliver twice, retried with jittered
+# backoff (RESILIENCE_TASK_* settings), then kept in the dead-letter list.
+@durable_task("apps.jobs.tasks.send_application_email")
 def send_application_email(application_id: int, kind: str) -> bool:
     """Email one party about an application. Safe to run twice: the second run sends nothing."""
     return application_email_deliver(application_id=application_id, kind=kind)
