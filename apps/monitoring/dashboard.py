@@ -5,15 +5,17 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from apps.monitoring import components, conf, selectors
-from apps.monitoring.health import overall_status, runner
+from apps.monitoring.health import FAIL, PASS, WARN, overall_status, runner
 from apps.monitoring.models import Incident, IncidentStatus, SubjectState
 from apps.monitoring.status import SubjectView, current_statuses
 
 logger = logging.getLogger(__name__)
 
 SPARK_WIDTH, SPARK_HEIGHT = 120, 28
+OVERALL_LABELS = {PASS: _("Healthy"), WARN: _("Degraded"), FAIL: _("Failing")}
 
 
 def sparkline_points(values: list[float | None], *, width: int = SPARK_WIDTH, height: int = SPARK_HEIGHT) -> str:
@@ -63,6 +65,7 @@ def snapshot() -> dict:
     """Return the dashboard context: cards, figures, breakers and incidents."""
     settings = conf.get()
     results = runner.run(components.all_components())
+    overall = overall_status(results)
     windows = _safe(selectors.module_windows, {})
     series = _safe(selectors.module_series, {})
     views = current_statuses(results, windows, settings)
@@ -72,9 +75,10 @@ def snapshot() -> dict:
         for event in _safe(selectors.recent_breaker_events, [])
     ]
 
+    titles = {module.name: str(module.verbose_name) for module in components.registered_modules()}
     module_cards, dependency_cards, breaker_cards = [], [], []
     for view in views:
-        card = Card(view=view, title=view.name, since=since.get(view.subject))
+        card = Card(view=view, title=titles.get(view.name, view.name), since=since.get(view.subject))
         if view.kind == "module":
             card.windows = windows.get(view.name, {})
             card.maintenance, card.faults = _module_extras(view.name)
@@ -97,7 +101,8 @@ def snapshot() -> dict:
     incidents = list(Incident.objects.prefetch_related("events")[:20])
     return {
         "generated_at": timezone.now(),
-        "overall": overall_status(results),
+        "overall": overall,
+        "overall_label": OVERALL_LABELS[overall],
         "module_cards": module_cards,
         "dependency_cards": dependency_cards,
         "breaker_cards": breaker_cards,

@@ -39,6 +39,7 @@ logger = logging.getLogger(__name__)
 CACHE_SUBJECT = "_cache"
 BREAKER_SUBJECT = "_breaker"
 WEBSOCKETS_GAUGE = "websockets"
+HEARTBEAT_GAUGE = "worker_heartbeat"
 CACHE_EVENTS = ("hit", "stale", "miss")
 # Fragment outcomes that count as a normal render; anything else is a degraded render.
 FRAGMENT_OK = frozenset({"ok", "rendered", "success"})
@@ -266,6 +267,17 @@ def websocket_closed() -> None:
 
 def flush() -> bool:
     return recorder.flush()
+
+
+def worker_heartbeat_record() -> None:
+    """Record that a worker of this process just ran a task; raises when the store is down."""
+    get_store().add({}, {HEARTBEAT_GAUGE: (recorder.owner, time.time())}, [])
+
+
+def worker_heartbeat_age() -> float | None:
+    """Return seconds since any worker last recorded a heartbeat, or None if none ever did."""
+    latest = get_store().last_update(HEARTBEAT_GAUGE)
+    return None if latest is None else max(0.0, time.time() - latest)
 
 
 def coarse_slot(timestamp: float) -> int:

@@ -61,6 +61,10 @@ class MetricsStore:
         """Return the newest events first."""
         raise NotImplementedError
 
+    def last_update(self, name: str) -> float | None:
+        """Return when any process last set gauge `name` (epoch seconds), or None if never."""
+        raise NotImplementedError
+
 
 class SqliteMetricsStore(MetricsStore):
     """One SQLite file shared by the local processes; each add is one short transaction."""
@@ -159,6 +163,10 @@ class SqliteMetricsStore(MetricsStore):
         rows = self._connection().execute("SELECT payload FROM events ORDER BY id DESC LIMIT ?", (limit,))
         return [json.loads(payload) for (payload,) in rows]
 
+    def last_update(self, name):
+        (latest,) = self._connection().execute("SELECT MAX(updated_at) FROM gauges WHERE name = ?", (name,)).fetchone()
+        return latest
+
 
 class RedisMetricsStore(MetricsStore):
     """One hash per (tier, slot), expiring after the tier's retention.
@@ -218,6 +226,10 @@ class RedisMetricsStore(MetricsStore):
 
     def recent_events(self, limit=50):
         return [json.loads(raw) for raw in self.client.lrange(f"{self.prefix}:events", 0, limit - 1)]
+
+    def last_update(self, name):
+        times = [json.loads(raw)[1] for raw in self.client.hgetall(f"{self.prefix}:gauge:{name}").values()]
+        return max(times, default=None)
 
     def clear(self) -> None:
         """Delete every key under this store's prefix (tests use a prefix of their own)."""

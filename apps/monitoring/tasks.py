@@ -9,6 +9,7 @@ from apps.monitoring.alerts import ALERT_TASK, alert_send
 logger = logging.getLogger(__name__)
 
 EVALUATE_TASK = "monitoring.evaluate_health"
+HEARTBEAT_TASK = "monitoring.worker_heartbeat"
 
 
 try:
@@ -34,3 +35,11 @@ def evaluate_health() -> int:
     from apps.monitoring.evaluation import evaluate
 
     return evaluate()
+
+
+@shared_task(name=HEARTBEAT_TASK, ignore_result=True, time_limit=30)
+def worker_heartbeat() -> None:
+    """Record that a worker took a task from the default queue, for brokers that cannot ping."""
+    from apps.monitoring.metrics import worker_heartbeat_record
+
+    worker_heartbeat_record()

@@ -54,6 +54,34 @@ def parse_ping_replies(replies) -> list[str]:
     return workers
 
 
+# A heartbeat task is scheduled every 30 s; five missed beats mean no worker is running it.
+HEARTBEAT_STALE_SECONDS = 150
+
+
+def heartbeat_verdict(transport: str) -> Exception:
+    """Return the warning (or, with a stale heartbeat, the failure) for a broker that cannot ping."""
+    from apps.monitoring.metrics import worker_heartbeat_age
+
+    message = (
+        f"Worker liveness is unknown: the {transport} broker does not carry Celery's remote-control "
+        "messages, so workers cannot be pinged."
+    )
+    try:
+        age = worker_heartbeat_age()
+    except Exception:  # the metrics store is down, so there is no heartbeat to read
+        age = None
+        message += " The worker heartbeat cannot be read."
+    else:
+        if age is None:
+            message += " No worker heartbeat has been recorded yet; check that the worker and beat run."
+        elif age > HEARTBEAT_STALE_SECONDS:
+            failure = f"No worker has run the heartbeat task for {age:.0f} s; the worker or beat is down."
+            return observed(ServiceUnavailable(failure), round(age), "s")
+        else:
+            message += f" A worker ran the heartbeat task {age:.0f} s ago."
+    return observed(ServiceWarning(message), "unknown")
+
+
 def required_queue_names(app: Celery) -> set[str]:
     configured = conf.get().required_queues
     if configured:
@@ -80,12 +108,7 @@ class WorkerCheck(HealthCheck):
         with self.connection() as connection:
             transport = connection.transport.driver_type
             if transport in NO_REMOTE_CONTROL_TRANSPORTS:
-                message = (
-                    f"Worker liveness is unknown: the {transport} broker does not carry Celery's "
-                    "remote-control messages, so workers cannot be pinged. Check the worker "
-                    "process directly or use Redis as the broker."
-                )
-                raise observed(ServiceWarning(message), "unknown")
+                raise heartbeat_verdict(transport)
             try:
                 connection.ensure_connection(max_retries=0, timeout=self.reply_timeout)
             except Exception as error:  # kombu raises transport-specific errors

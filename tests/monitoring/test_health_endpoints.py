@@ -62,6 +62,39 @@ def test_workers_warn_on_filesystem_broker_with_reason(client, settings):
     assert workers["status"] == "warn"
     assert workers["observedValue"] == "unknown"
     assert "remote-control" in workers["output"]
+    assert "No worker heartbeat has been recorded yet" in workers["output"]
+
+
+@pytest.mark.django_db
+def test_workers_warn_with_recent_heartbeat(client, settings):
+    from apps.monitoring.tasks import worker_heartbeat
+
+    settings.CELERY_BROKER_URL = "filesystem://"
+    worker_heartbeat()
+
+    workers = health_checks(client.get("/health/"))["workers:count"]
+
+    assert workers["status"] == "warn"
+    assert "A worker ran the heartbeat task 0 s ago" in workers["output"]
+
+
+@pytest.mark.django_db
+def test_workers_fail_with_stale_heartbeat(client, settings):
+    from apps.monitoring.metrics import get_store
+    from apps.monitoring.tasks import worker_heartbeat
+
+    settings.CELERY_BROKER_URL = "filesystem://"
+    worker_heartbeat()
+    get_store()._connection().execute("UPDATE gauges SET updated_at = updated_at - 600")
+
+    response = client.get("/health/")
+    workers = health_checks(response)["workers:count"]
+
+    assert workers["status"] == "fail"
+    assert workers["observedUnit"] == "s"
+    assert workers["observedValue"] >= 600
+    assert "the worker or beat is down" in workers["output"]
+    assert response.status_code == 200
 
 
 @pytest.mark.django_db

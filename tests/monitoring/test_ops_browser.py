@@ -70,3 +70,57 @@ def test_non_staff_get_404_on_ops_and_metrics(page, live_server):  # noqa: F811
     sign_in(page, worker, live_server.url)
     assert page.goto("/ops/").status == 404
     assert page.goto("/metrics").status == 404
+
+
+@pytest.fixture
+def asgi_server(transactional_db):
+    """Serve the ASGI application (HTTP and websockets) with uvicorn on a free port in this process."""
+    import asyncio
+    import socket
+    import threading
+
+    import uvicorn
+
+    from kelmah.asgi import application
+
+    listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    listener.bind(("127.0.0.1", 0))
+    port = listener.getsockname()[1]
+    server = uvicorn.Server(uvicorn.Config(application, lifespan="off", log_level="warning", ws="websockets"))
+    thread = threading.Thread(target=lambda: asyncio.run(server.serve(sockets=[listener])), daemon=True)
+    thread.start()
+    deadline = 100
+    while not server.started and deadline:
+        threading.Event().wait(0.05)
+        deadline -= 1
+    assert server.started, "uvicorn did not start"
+    yield f"http://127.0.0.1:{port}"
+    server.should_exit = True
+    thread.join(timeout=10)
+    listener.close()
+
+
+def test_dashboard_updates_over_websocket(browser, asgi_server, settings):  # noqa: F811
+    settings.KELMAH_OPS_REFRESH_SECONDS = 1
+    staff = make_user(role=Role.STAFF, name="Kojo Operator")
+    context = browser.new_context(base_url=asgi_server)
+    context.set_default_timeout(15_000)
+    watcher = context.new_page()
+    sign_in(watcher, staff, asgi_server)
+
+    watcher.goto("/ops/")
+    watcher.wait_for_selector('#ops-connection[data-state="live"]')
+    assert watcher.evaluate("window.kelmahOpsLive") is True
+
+    from apps.modules.faults import fault_clear, fault_set
+    from apps.monitoring.health import runner
+
+    fault_set(target="jobs", spec="raise")
+    runner.forget_all()
+    try:
+        watcher.wait_for_selector('#ops-live [data-subject="module:jobs"][data-status="degraded"]')
+    finally:
+        fault_clear()
+        runner.forget_all()
+    watcher.wait_for_selector('#ops-live [data-subject="module:jobs"][data-status="healthy"]')
+    context.close()
