@@ -122,12 +122,19 @@ def test_jobs_module_in_maintenance_shows_partial(hirer_client, hirer, staff):
 
 
 def dashboard_queries(client) -> int:
+    """Count the queries of a warm request: a first one may load the switch caches."""
+    client.get(DASHBOARD)
     with CaptureQueriesContext(connection) as queries:
         assert client.get(DASHBOARD).status_code == HTTPStatus.OK
     return len(queries)
 
 
-def test_worker_dashboard_query_count_is_fixed(worker_client, plumber, django_assert_max_num_queries):
+# Each panel costs a few queries plus a savepoint; the layout's own fragments (navigation
+# counters) add some more. The cap leaves room for them; the equality is the real check.
+
+
+def test_worker_dashboard_query_count_is_fixed(worker_client, plumber, settings, django_assert_max_num_queries):
+    settings.KELMAH_SWITCH_CACHE_TTL_S = 600  # no switch reload in the middle of a count
     hirer = make_user(role="hirer", name="Akua Ofori")
 
     def add_jobs(first: int, last: int) -> None:
@@ -137,29 +144,30 @@ def test_worker_dashboard_query_count_is_fixed(worker_client, plumber, django_as
                 apply(job, plumber)
 
     add_jobs(0, 5)
-    dashboard_queries(worker_client)  # the first request also loads the cached maintenance and fault switches
     with_five = dashboard_queries(worker_client)
     add_jobs(5, 50)
 
-    # The layout's own fragments (navigation counters) add a few queries; the cap leaves room for them.
-    with django_assert_max_num_queries(40):
-        with_fifty = dashboard_queries(worker_client)
+    with_fifty = dashboard_queries(worker_client)
+    with django_assert_max_num_queries(30):
+        assert worker_client.get(DASHBOARD).status_code == HTTPStatus.OK
     assert with_fifty == with_five
 
 
-def test_hirer_dashboard_query_count_is_fixed(hirer_client, hirer, django_assert_max_num_queries):
+def test_hirer_dashboard_query_count_is_fixed(hirer_client, hirer, settings, django_assert_max_num_queries):
+    settings.KELMAH_SWITCH_CACHE_TTL_S = 600  # no switch reload in the middle of a count
+
     def add_jobs(first: int, last: int) -> None:
         for number in range(first, last):
             job = open_job(hirer, title=f"Plumbing job {number}")
             apply(job, make_user(role="worker", name=f"Worker {number}"))
 
     add_jobs(0, 5)
-    dashboard_queries(hirer_client)  # the first request also loads the cached maintenance and fault switches
     with_five = dashboard_queries(hirer_client)
     add_jobs(5, 50)
 
-    with django_assert_max_num_queries(40):
-        with_fifty = dashboard_queries(hirer_client)
+    with_fifty = dashboard_queries(hirer_client)
+    with django_assert_max_num_queries(30):
+        assert hirer_client.get(DASHBOARD).status_code == HTTPStatus.OK
     assert with_fifty == with_five
 
 

@@ -96,6 +96,8 @@ def test_directory_paginates(client):
 
 
 def count_queries(client, url, query=None) -> int:
+    """Count the queries of a warm request: a first one may load the layout's switch caches."""
+    client.get(url, query)
     with CaptureQueriesContext(connection) as queries:
         assert client.get(url, query).status_code == HTTPStatus.OK
     return len(queries)
@@ -106,20 +108,21 @@ def add_workers(first: int, last: int) -> None:
         listed_worker(name=f"Worker {number}", trades=["plumbing", "tiling"])
 
 
-@pytest.mark.parametrize("client_name", ["client", "hirer_client"])
-def test_directory_query_count_is_fixed(request, django_assert_max_num_queries, client_name):
+@pytest.mark.parametrize(("client_name", "cap"), [("client", 6), ("hirer_client", 16)])
+def test_directory_query_count_is_fixed(request, settings, django_assert_max_num_queries, client_name, cap):
+    # Keep the layout's cached switches from reloading mid-test, which would add queries at random.
+    settings.KELMAH_SWITCH_CACHE_TTL_S = 600
     client = request.getfixturevalue(client_name)
     query = {"trade": "plumbing", "region": "ashanti"}
     add_workers(0, 5)
-    # The first request also loads the layout's cached maintenance and fault switches.
-    count_queries(client, DIRECTORY, query)
     with_five = count_queries(client, DIRECTORY, query)
     add_workers(5, 50)
 
-    # Three directory queries (count, page, trades); the rest is the session and the layout.
-    with django_assert_max_num_queries(12):
-        response = client.get(DIRECTORY, query)
     with_fifty = count_queries(client, DIRECTORY, query)
+    # Three directory queries (count, page, trades); a logged-in user adds the session, the user
+    # and the layout's navigation counters.
+    with django_assert_max_num_queries(cap):
+        response = client.get(DIRECTORY, query)
 
     assert with_fifty == with_five
     assert len(names_in(response)) == 20
