@@ -116,9 +116,9 @@ class AdminApi:
             if charge["status"] not in ("pay_offline", "send_otp"):
                 return Response(409, {"errors": [f"charge is already {charge['status']}"]})
             if outcome == "success":
-                self.paystack._succeed(charge)
+                self.paystack.charges.succeed(charge)
             else:
-                self.paystack._fail(charge, str(body.get("reason") or "COULD_NOT_PERFORM_TRANSACTION"))
+                self.paystack.charges.decline(charge, str(body.get("reason") or "COULD_NOT_PERFORM_TRANSACTION"))
             return Response(200, _public(charge))
 
 

@@ -23,7 +23,8 @@ from fakepay.admin_api import AdminApi
 from fakepay.config import FakeConfig, is_loopback_host, is_loopback_url
 from fakepay.delivery import Dispatcher
 from fakepay.momo_api import MomoApi
-from fakepay.paystack_api import PaystackApi, fail
+from fakepay.paystack_api import PaystackApi
+from fakepay.paystack_common import fail
 from fakepay.routing import Request, Response, Router
 from fakepay.store import Store
 
