@@ -163,11 +163,33 @@ def _complete_if_settled(contract: Contract, *, actor) -> None:
 
 
 def _job_transition(name: str, contract: Contract, actor) -> None:
+    """Start or complete the contract's job, unless the job is already there.
+
+    The job page lets the parties move the job themselves, so it may be ahead of the
+    contract; the contract is what governs the money, so a job that cannot move is
+    logged, never allowed to undo the contract change.
+    """
     from apps.jobs import services as job_services
 
-    # NOTE: the jobs service accepts only a party or staff as the actor, so system-driven
-    # changes (auto-approval) are made in the hirer's name there; our own event says system.
-    getattr(job_services, name)(job=contract.job, actor=actor or contract.hirer)
+    target = {"job_start": "in_progress", "job_complete": "completed"}[name]
+    job = contract.job
+    job.refresh_from_db(fields=["status"])
+    if job.status == target:
+        return
+    try:
+        # NOTE: the jobs service accepts only a party or staff as the actor, so system-driven
+        # changes (auto-approval) are made in the hirer's name there; our own event says system.
+        getattr(job_services, name)(job=job, actor=actor or contract.hirer)
+    except DomainError as error:
+        logger.warning(
+            "job not moved with its contract",
+            extra={
+                "contract": str(contract.public_id),
+                "job_id": job.pk,
+                "job_status": job.status,
+                "error": error.message,
+            },
+        )
 
 
 # Drafting
