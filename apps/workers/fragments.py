@@ -1,6 +1,6 @@
 """Pieces of the workers app that other pages embed through a fragment boundary.
 
-Each fragment takes the request and returns a (template, context) pair; the boundary in
+Each fragment takes the request and returns a (template, context) pair. The boundary in
 apps.modules renders it, contains its failures and shows the degraded partial instead.
 A fragment that does not apply to the user raises Http404, which the boundary turns into
 an empty render rather than a failure.
@@ -12,7 +12,7 @@ from apps.workers import selectors
 
 
 def profile_completeness(request):
-    """The worker's profile checklist and percent complete, with a link to fix what is missing."""
+    """Render the worker's profile checklist and percent complete, with a link to fix what is missing."""
     profile = selectors.worker_profile_for_user(request.user)
     if profile is None:
         raise Http404("Only workers have a profile checklist.")
@@ -21,7 +21,7 @@ def profile_completeness(request):
 
 
 def worker_card(request, *, user_id: int):
-    """A worker's public card (trade, town, rating) for pages that list workers, such as saved workers."""
+    """Render a worker's public card (trade, town, rating) for pages that list workers, such as saved workers."""
     try:
         profile = selectors.worker_public_profile(user_id=user_id)
     except selectors.NotFound:

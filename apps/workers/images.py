@@ -18,9 +18,9 @@ from PIL import Image, ImageOps, UnidentifiedImageError
 logger = logging.getLogger(__name__)
 
 MAX_UPLOAD_BYTES = 5 * 1024 * 1024
-# 40 megapixels is above any phone camera sold in Ghana today; a bigger picture is either a
-# decompression bomb or a scan that would take seconds of CPU to re-encode.
-MAX_PIXELS = 40_000_000
+# Phones save photos of 12 to 50 megapixels. A bigger picture is more likely a decompression
+# bomb, and decoding costs 3 to 4 bytes of memory a pixel before it is scaled down.
+MAX_PIXELS = 50_000_000
 # Stored photos are scaled down to this longest side: enough for a full-screen view on a
 # phone, and a fraction of the data a visitor on mobile data has to download.
 MAX_STORED_SIDE = 2048
@@ -44,13 +44,13 @@ def _probe(upload) -> str:
                     raise _reject(_("Upload a JPEG, PNG or WebP photo."), "unsupported_format")
                 if width * height > MAX_PIXELS:
                     raise _reject(
-                        _("This picture is too large (%(width)d × %(height)d pixels). Use at most 40 megapixels.")
+                        _("This picture is too large (%(width)d × %(height)d pixels). Use at most 50 megapixels.")
                         % {"width": width, "height": height},
                         "too_many_pixels",
                     )
                 probe.verify()
     except (Image.DecompressionBombError, Image.DecompressionBombWarning):
-        raise _reject(_("This picture is too large. Use at most 40 megapixels."), "too_many_pixels") from None
+        raise _reject(_("This picture is too large. Use at most 50 megapixels."), "too_many_pixels") from None
     except (UnidentifiedImageError, SyntaxError, OSError, ValueError, EOFError) as error:
         logger.info("portfolio upload rejected as not an image", extra={"error": type(error).__name__})
         raise _reject(_("This file is not a photo we can read. Upload a JPEG, PNG or WebP photo."), "not_an_image")

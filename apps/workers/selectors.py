@@ -12,7 +12,7 @@ from apps.workers.models import GhanaCardState, PortfolioItem, RateUnit, WorkerP
 
 # An hourly rate is compared with day rates as an eight-hour day.
 HOURS_PER_DAY = 8
-# A bio shorter than this rarely tells a hirer anything they cannot read in the headline.
+# A bio shorter than this rarely gives a hirer more than the headline does.
 MIN_USEFUL_BIO = 50
 
 SORTS: dict[str, tuple] = {
@@ -172,7 +172,7 @@ def profile_completeness(profile: WorkerProfile, *, portfolio_count: int | None 
 
 @dataclass(frozen=True)
 class WorkerSummary:
-    """What another app may show about a worker: never the phone, email or Ghana Card number."""
+    """Public facts about a worker that another app may show. Excludes the phone, email and Ghana Card number."""
 
     user_id: int
     name: str

@@ -6,7 +6,7 @@ from apps.common.ghana import Region, Trade
 from apps.workers.models import Availability, PortfolioItem, WorkerProfile
 from apps.workers.selectors import SORTS, DirectoryFilters
 
-# Generous bounds on list and string sizes, so a hostile body is rejected before the service sees it.
+# Generous bounds on list and string sizes, so a hostile body is rejected before it reaches the service.
 MAX_LIST_ITEMS = 50
 
 
@@ -44,7 +44,7 @@ class PortfolioItemSerializer(serializers.ModelSerializer):
 
 
 class WorkerCardSerializer(serializers.ModelSerializer):
-    """What anyone may see about a listed worker. No phone, email, address or Ghana Card number."""
+    """Public card of a listed worker. It excludes the phone, email, address and Ghana Card number."""
 
     user_id = serializers.IntegerField(read_only=True)
     name = serializers.CharField(source="user.full_name", read_only=True)
@@ -98,7 +98,7 @@ class OwnProfileSerializer(WorkerDetailSerializer):
         fields = [*WorkerDetailSerializer.Meta.fields, "ghana_card_state", "ghana_card_number", "completeness"]
 
     def get_ghana_card_number(self, profile: WorkerProfile) -> str:
-        """Show only the last digits back, so a shoulder-surfed phone does not leak the whole number."""
+        """Return the number with only its last digits visible, so a glance at the phone does not leak it."""
         number = profile.ghana_card_number
         return f"GHA-*****{number[-6:]}" if number else ""
 

@@ -85,7 +85,7 @@ def test_hirer_posts_worker_applies_hirer_accepts(browser, page, live_server):
     assert application.status == ApplicationStatus.PENDING
     assert application.proposed_amount == 110_000
 
-    # The hirer sees the applicant and accepts.
+    # The hirer opens the applicants page and accepts.
     page.goto(f"/jobs/{job.pk}/applicants/")
     expect(page.get_by_text("Yaw Dzokoto")).to_be_visible()
     page.get_by_role("button", name="Accept").click()

@@ -86,6 +86,8 @@ def test_demo_accounts_are_ready_to_use(loaded, client, as_api):
 
     sections = as_api(worker).get("/api/v1/dashboard/").json()["sections"]
     assert len(sections["recommended_jobs"]["data"]) >= 2
+    hirer_sections = as_api(User.objects.get(email="hirer@kelmah.test")).get("/api/v1/dashboard/").json()["sections"]
+    assert len(hirer_sections["saved_workers"]["data"]) == 4
     assert sum(sections["applications"]["data"]["counts"].values()) > 0
 
 

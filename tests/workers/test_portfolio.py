@@ -66,7 +66,7 @@ def test_add_strips_exif_location(worker, media_root):
         ("page.png", b"<html><body>hello</body></html>", "not a photo"),
         ("truncated.jpg", image_bytes("JPEG", (200, 200))[:300], "photo"),
         ("anim.gif", image_bytes("GIF"), "JPEG, PNG or WebP"),
-        ("huge.png", image_bytes("PNG", (10000, 5000), mode="1"), "too large"),
+        ("huge.png", image_bytes("PNG", (10000, 6000), mode="1"), "too large"),
     ],
 )
 def test_add_rejects_bad_content_and_stores_nothing(worker, media_root, name, content, code_word):

@@ -2,8 +2,8 @@
 
 Every object is created through the owning app's services, so demo rows obey the same
 rules as real ones. A seeded random.Random plans everything before anything is written,
-so the plan never depends on what the database already holds; each step then creates only
-what is missing (users by email, jobs by hirer and title, applications by job and worker).
+so the plan never depends on what the database already holds. Each step then creates only
+what is missing: users by email, jobs by hirer and title, applications by job and worker.
 
 Other apps add their own demo data without editing this file: an installed app with a
 `demo.py` module that defines `load_demo(demo: DemoContext)` is called after the core
@@ -63,7 +63,7 @@ DEMO_ACCOUNTS = [
 
 @dataclass
 class DemoContext:
-    """What the core steps made, for extensions: users by role, jobs, and a seeded random source."""
+    """The core steps' output for extensions: users by role, jobs, and seeded random sources."""
 
     stdout: io.TextIOBase
     workers: list = field(default_factory=list)
@@ -116,6 +116,29 @@ def load_accounts(demo: DemoContext) -> None:
         demo.workers.append(_ensure_user(demo, email=email_for(name), phone=phone_for(index), name=name, role="worker"))
     for index, name in enumerate(content.HIRER_NAMES, start=500):
         demo.hirers.append(_ensure_user(demo, email=email_for(name), phone=phone_for(index), name=name, role="hirer"))
+
+
+def load_hirer_profiles(demo: DemoContext) -> None:
+    """Give each demo hirer a town, some a business name, and the demo hirer a few saved workers."""
+    from apps.hirers import services as hirer_services
+    from apps.hirers.selectors import hirer_profile_get
+
+    rng = demo.rng_for("hirers")
+    for hirer in demo.hirers:
+        region = rng.choice([Region.GREATER_ACCRA.value] * 3 + [Region.ASHANTI.value] * 2 + [r.value for r in Region])
+        town = rng.choice(REGION_TOWNS[region])
+        if hirer_profile_get(user=hirer).town:
+            continue
+        fields = {"region": region, "town": town}
+        business = content.HIRER_BUSINESSES.get(hirer.full_name)
+        if business:
+            fields |= {"kind": "business", "business_name": business}
+        hirer_services.hirer_profile_update(user=hirer, **fields)
+        demo.count("hirer profiles")
+
+    # saved_worker_add returns the existing row for a worker already saved, so this repeats safely.
+    for worker in rng.sample(demo.workers[1:], k=4):
+        hirer_services.saved_worker_add(hirer=demo.hirers[0], worker_id=worker.pk)
 
 
 def _worker_plan(rng: random.Random, index: int, user) -> dict:
@@ -213,8 +236,8 @@ class JobPlan:
 def _job_plans(rng: random.Random, hirer_count: int) -> list[JobPlan]:
     states = [state for state, count in JOB_STATES.items() for _ in range(count)]
     rng.shuffle(states)
-    # The demo hirer always has an open job with applicants and a draft; the demo worker has open
-    # jobs to find. Swapping keeps the number of jobs in each state as JOB_STATES says.
+    # The demo hirer always has an open job with applicants and a draft, and the demo worker has
+    # open jobs to find. Swapping keeps the number of jobs in each state as JOB_STATES sets it.
     for position, state in [(0, "open"), (1, "draft")] + [(number, "open") for number in NEAR_DEMO_WORKER]:
         swap = states.index(state, max(NEAR_DEMO_WORKER) + 1)
         states[position], states[swap] = states[swap], states[position]
@@ -227,7 +250,8 @@ def _job_plans(rng: random.Random, hirer_count: int) -> list[JobPlan]:
         title, low, high = rng.choice(content.TRADES[trade]["jobs"])
         region = rng.choice([Region.GREATER_ACCRA.value] * 4 + [Region.ASHANTI.value] * 2 + [r.value for r in Region])
         town = rng.choice(REGION_TOWNS[region])
-        applicants = 0 if state == "draft" else rng.randint(1 if state != "open" else 0, 5)
+        fewest_applicants = 0 if state == "open" else 1
+        applicants = rng.randint(fewest_applicants, 5)
         if number in NEAR_DEMO_WORKER:
             # Open plumbing jobs near the demo worker, left for them to find as recommendations.
             state, trade, region, town, applicants = "open", "plumbing", Region.GREATER_ACCRA.value, "Adenta", 0
@@ -372,7 +396,7 @@ def load_ratings(demo: DemoContext) -> None:
         demo.count("rated workers")
 
 
-CORE_STEPS = [load_accounts, load_worker_profiles, load_jobs, load_ratings]
+CORE_STEPS = [load_accounts, load_hirer_profiles, load_worker_profiles, load_jobs, load_ratings]
 
 
 def extension_modules() -> list:
