@@ -40,7 +40,7 @@ def dependency_components() -> list[Component]:
         Component("database:responseTime", Database, "datastore", critical=True),
         Component("cache:responseTime", CacheCheck, "datastore"),
         Component("broker:responseTime", BrokerCheck, "datastore", modules=BACKGROUND_MODULES),
-        Component("workers:count", WorkerCheck, "system", modules=BACKGROUND_MODULES, timeout=1.6),
+        Component("celery:workers", WorkerCheck, "system", modules=BACKGROUND_MODULES, timeout=1.6),
         Component("queues:depth", QueueDepthCheck, "datastore", modules=BACKGROUND_MODULES),
         Component("storage:responseTime", Storage, "datastore", modules=UPLOAD_MODULES),
         Component("disk:utilization", DiskCheck, "system"),

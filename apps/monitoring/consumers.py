@@ -7,6 +7,7 @@ The consumer accepts only an active staff member's session, re-checks that on ev
 import asyncio
 import json
 import logging
+import time
 
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
@@ -20,6 +21,8 @@ logger = logging.getLogger(__name__)
 # Close code sent when the session is no longer an active staff member's (4000-4999 are
 # free for applications).
 CLOSE_NOT_ALLOWED = 4403
+# Seconds between two pushes that a client's refresh request may cause.
+MIN_PUSH_INTERVAL = 1.0
 
 
 def _render_live() -> str:
@@ -40,6 +43,7 @@ class OpsConsumer(AsyncWebsocketConsumer):
             return
         self.user_id = user.pk
         self.pusher = None
+        self.pushed_at = 0.0
         await self.accept()
         metrics.websocket_opened()
         self.pusher = asyncio.create_task(self._push_forever())
@@ -51,8 +55,11 @@ class OpsConsumer(AsyncWebsocketConsumer):
             metrics.websocket_closed()
 
     async def receive(self, text_data=None, bytes_data=None):
-        # Any message asks for an immediate refresh; its content is ignored.
-        await self._push_once()
+        # Any message asks for an immediate refresh; its content is ignored. Requests within
+        # a second of the last push are dropped, so a client cannot make the server render
+        # the dashboard in a loop.
+        if time.monotonic() - self.pushed_at >= MIN_PUSH_INTERVAL:
+            await self._push_once()
 
     async def _push_forever(self):
         interval = conf.get().ops_refresh_seconds
@@ -72,4 +79,5 @@ class OpsConsumer(AsyncWebsocketConsumer):
             return False
         html = await database_sync_to_async(_render_live)()
         await self.send(text_data=json.dumps({"html": html}))
+        self.pushed_at = time.monotonic()
         return True

@@ -183,7 +183,7 @@ class CheckRunner:
         began = time.monotonic()
         try:
             status, observation, output = execute_check(component.build())
-        except Exception as error:  # building the check itself failed (bad settings, import)
+        except BaseException as error:  # building the check failed (bad settings, an import)
             logger.warning("Health check %s could not be built", component.key, exc_info=True)
             status, observation, output = FAIL, None, f"Check could not start: {type(error).__name__}"
         duration_ms = (time.monotonic() - began) * 1000

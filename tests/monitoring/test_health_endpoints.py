@@ -36,7 +36,7 @@ def test_aggregate_follows_health_json_format(client):
         "storage:responseTime",
         "disk:utilization",
         "channels:responseTime",
-        "workers:count",
+        "celery:workers",
         "jobs:status",
         "payments:status",
     ):
@@ -58,7 +58,7 @@ def test_workers_warn_on_filesystem_broker_with_reason(client, settings):
 
     checks = health_checks(client.get("/health/"))
 
-    workers = checks["workers:count"]
+    workers = checks["celery:workers"]
     assert workers["status"] == "warn"
     assert workers["observedValue"] == "unknown"
     assert "remote-control" in workers["output"]
@@ -72,7 +72,7 @@ def test_workers_warn_with_recent_heartbeat(client, settings):
     settings.CELERY_BROKER_URL = "filesystem://"
     worker_heartbeat()
 
-    workers = health_checks(client.get("/health/"))["workers:count"]
+    workers = health_checks(client.get("/health/"))["celery:workers"]
 
     assert workers["status"] == "warn"
     assert "A worker ran the heartbeat task 0 s ago" in workers["output"]
@@ -88,7 +88,7 @@ def test_workers_fail_with_stale_heartbeat(client, settings):
     get_store()._connection().execute("UPDATE gauges SET updated_at = updated_at - 600")
 
     response = client.get("/health/")
-    workers = health_checks(response)["workers:count"]
+    workers = health_checks(response)["celery:workers"]
 
     assert workers["status"] == "fail"
     assert workers["observedUnit"] == "s"
@@ -128,7 +128,7 @@ def test_module_endpoint_reports_module_and_its_dependencies(client):
     keys = set(response.json()["checks"])
     assert "payments:status" in keys
     assert "database:responseTime" in keys
-    assert "workers:count" in keys
+    assert "celery:workers" in keys
     assert "jobs:status" not in keys
 
 

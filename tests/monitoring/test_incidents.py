@@ -84,7 +84,7 @@ def test_maintenance_and_unknown_open_no_incident():
     now = timezone.now()
 
     observe(SubjectStatus.MAINTENANCE, now)
-    observe(SubjectStatus.UNKNOWN, now, subject="dependency:workers")
+    observe(SubjectStatus.UNKNOWN, now, subject="dependency:celery")
     observe(SubjectStatus.HEALTHY, now, subject="dependency:cache")
 
     assert not Incident.objects.exists()
