@@ -28,7 +28,7 @@ def unread_count(request):
 
 @module.fragment("job_thread", lazy=True, params={"job_id": int}, label=_("messages about this job"))
 def job_thread(request, *, job_id):
-    """The current user's conversations about one job: the hirer's list, or the applicant's own."""
+    """Render the current user's conversations about one job: the hirer's list, or the applicant's own."""
     try:
         job = lookups.job_for_conversation(job_id=job_id, user=request.user)
     except NotFound:

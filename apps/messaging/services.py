@@ -19,7 +19,7 @@ from apps.messaging.models import Conversation, Message, Participant
 
 logger = logging.getLogger(__name__)
 
-# Longest client_id accepted; clients send a UUID (36 characters).
+# Maximum client_id length; clients send a UUID (36 characters).
 CLIENT_ID_MAX_LENGTH = 64
 
 
@@ -28,7 +28,7 @@ def conversation_for_job(*, job, worker, actor) -> Conversation:
 
     `actor` must be the job's hirer or `worker`, and the worker must have applied to the
     job. A hirer asking about someone who did not apply gets NotFound, as for any job that
-    is not theirs; a worker who has not applied gets NotAllowed.
+    is not theirs. A worker who has not applied gets NotAllowed.
     """
     if actor.pk not in (job.hirer_id, worker.pk):
         raise NotFound(_("Job not found."))

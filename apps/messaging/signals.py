@@ -12,8 +12,8 @@ logger = logging.getLogger(__name__)
 
 @receiver(user_logged_out, dispatch_uid="messaging_close_sockets_on_logout")
 def close_sockets_on_logout(sender, request, user, **kwargs):
-    # Django sends this signal before it deletes the session, so the sockets are told which
-    # session ended rather than left to find it missing.
+    # Django sends this signal before it deletes the session, so the sockets get the ended
+    # session's fingerprint instead of checking for the session row.
     session_key = getattr(getattr(request, "session", None), "session_key", None)
     if user is not None and session_key:
         session_ended(user_id=user.pk, session_key=session_key)

@@ -112,7 +112,7 @@ def _thread_context(request, conversation, messages) -> dict:
 @login_required
 @require_GET
 def thread_after(request, public_id):
-    """The polling fragment: messages after ?after=<id>, and the poller with the new position."""
+    """Render the polling fragment: messages after ?after=<id>, and the poller with the new position."""
     conversation = _conversation_or_404(request, public_id)
     after = _int_param(request.GET.get("after")) or 0
     messages = selectors.messages_after(conversation=conversation, after=after)

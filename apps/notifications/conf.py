@@ -17,6 +17,9 @@ DEFAULTS = {
     "NOTIFICATIONS_RETRY_MAX_SECONDS": 3600,
     # Seconds after which a delivery stuck in "sending" (its worker died) may be claimed again.
     "NOTIFICATIONS_CLAIM_TIMEOUT": 300,
+    # Public origin of the site (https://kelmah.example); links in SMS and email are relative
+    # (and left out of SMS) while it is empty.
+    "KELMAH_SITE_URL": "",
     # Dotted path of the SMS gateway class; the console gateway only logs.
     "KELMAH_SMS_BACKEND": "apps.notifications.sms.ConsoleSmsGateway",
     # HTTP gateway (Hubtel-style JSON API) settings, used when KELMAH_SMS_BACKEND is the HTTP one.

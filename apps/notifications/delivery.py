@@ -1,4 +1,4 @@
-"""Send one SMS or email delivery, at most once, retrying temporary failures with backoff."""
+"""Send one SMS or email delivery, claimed by one worker at a time, retrying temporary failures with backoff."""
 
 import logging
 import random
@@ -36,7 +36,7 @@ class PermanentDeliveryError(Exception):
 
 @dataclass(frozen=True)
 class Outcome:
-    """What one attempt did: "sent", "skipped" (done or claimed elsewhere), "retry" or "failed"."""
+    """The result of one attempt: "sent", "skipped" (done or claimed elsewhere), "retry" or "failed"."""
 
     status: str
     retry_in: float = 0.0
@@ -140,7 +140,7 @@ def _send_email(delivery: Delivery) -> str:
                 recipient_list=[delivery.user.email],
             )
     except (smtplib.SMTPRecipientsRefused, smtplib.SMTPSenderRefused) as error:
-        raise PermanentDeliveryError(f"email refused: {type(error).__name__}") from error
+        raise PermanentDeliveryError(f"email recipient or sender rejected: {type(error).__name__}") from error
     except BreakerOpen as error:
         raise TemporaryDeliveryError("email breaker open") from error
     except (smtplib.SMTPException, OSError) as error:
@@ -151,7 +151,7 @@ def _send_email(delivery: Delivery) -> str:
 def _absolute(link: str) -> str:
     if not link or link.startswith(("http://", "https://")):
         return link
-    return getattr(settings, "KELMAH_SITE_URL", "").rstrip("/") + link
+    return conf.get("KELMAH_SITE_URL").rstrip("/") + link
 
 
 def sms_text(notification) -> str:

@@ -2,7 +2,7 @@
 
 Call these after the change is committed, or inside its transaction: the notification and
 its queued SMS and email then commit or roll back with it. They never raise into the
-caller; a failure is logged (rate-limited) and the caller's change stands.
+caller. A failure is logged (rate-limited) and the caller's change is kept.
 """
 
 import logging

@@ -11,7 +11,7 @@ class Notification(models.Model):
     """One item in a user's notification list.
 
     Notifications that share a `group_key` while unread collapse into one row whose
-    `count` says how many events it stands for; its title and body are the latest event's.
+    `count` is the number of events it covers. Its title and body are the latest event's.
     `in_app` is False when the user turned the in-app channel off for this event: the row
     still exists because SMS and email deliveries hang off it, but the bell ignores it.
     """

@@ -76,9 +76,9 @@ class HttpSmsGateway:
             raise SmsTemporaryError(f"SMS gateway unreachable: {type(error).__name__}") from error
 
         if response.status_code == 429 or response.status_code >= 500:
-            raise SmsTemporaryError(f"SMS gateway answered {response.status_code}")
+            raise SmsTemporaryError(f"SMS gateway returned HTTP {response.status_code}")
         if response.status_code >= 400:
-            raise SmsRejected(f"SMS gateway rejected the message with {response.status_code}")
+            raise SmsRejected(f"SMS gateway rejected the message with HTTP {response.status_code}")
         try:
             body = response.json()
         except ValueError:

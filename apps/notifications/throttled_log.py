@@ -1,8 +1,8 @@
 """Rate-limited logging for errors that repeat while a dependency is down.
 
 Logging a traceback costs far more than catching the error, and an outage repeats the same
-error on every call, so each key logs at most once per interval, with a count of what was
-suppressed in between.
+error on every call. So log_throttled logs each key at most once per interval (per process),
+with a count of what it suppressed in between.
 """
 
 import logging

@@ -93,3 +93,13 @@ else:
 # Fault injection (apps.modules.faults) is refused in production unless explicitly allowed,
 # for example on a staging deployment used for failure drills.
 KELMAH_ALLOW_FAULT_INJECTION = env_bool("KELMAH_ALLOW_FAULT_INJECTION", False)
+
+# SMS for notifications: the HTTP gateway (a Hubtel-style JSON API with basic auth) unless
+# another gateway class is named; see docs/messaging.md.
+KELMAH_SMS_BACKEND = env_str("KELMAH_SMS_BACKEND", "apps.notifications.sms.HttpSmsGateway")
+KELMAH_SMS_API_URL = env_str("KELMAH_SMS_API_URL", "")
+KELMAH_SMS_CLIENT_ID = env_str("KELMAH_SMS_CLIENT_ID", "")
+KELMAH_SMS_CLIENT_SECRET = env_str("KELMAH_SMS_CLIENT_SECRET", "")
+KELMAH_SMS_SENDER = env_str("KELMAH_SMS_SENDER", "Kelmah")
+# Public origin of the site (https://kelmah.example), so SMS and email can carry full links.
+KELMAH_SITE_URL = env_str("KELMAH_SITE_URL", "")

@@ -4,7 +4,7 @@
  *
  * - Connects /ws/messages/<id>/?last_seen=<newest id>; the server replays what was missed.
  * - Reconnects with exponential backoff and full jitter; while disconnected the htmx poller
- *   fetches "messages after id N" and the page says live updates are paused.
+ *   fetches "messages after id N" and the page shows that live updates are paused.
  * - Sends optimistically with a client_id; a send without an ack falls back to the HTTP
  *   API with the same client_id, which the server stores at most once.
  * - De-duplicates by message id and client_id, whichever path a message arrives by.

@@ -1,7 +1,7 @@
 """Two people chat in real Chromium pages against a live ASGI server (uvicorn, websockets).
 
 First over the websocket, then with the websocket blocked in both browsers, when the pages
-must fall back to HTTP sends and polling and say that live updates are paused.
+must fall back to HTTP sends and polling and show that live updates are paused.
 """
 
 import os

@@ -241,3 +241,13 @@ def test_application_events_never_email(worker):
     notify(user=worker, event="application.accepted", title="Accepted", body="")
 
     assert set(Delivery.objects.values_list("channel", flat=True)) == {Channel.SMS}
+
+
+def test_sms_text_carries_full_link_when_site_url_is_set(worker, settings):
+    from apps.notifications.delivery import sms_text
+
+    notification = notify(user=worker, event="payment.updated", title="Paid", body="", link="/payments/1/")
+    assert sms_text(notification) == "Kelmah: Paid"
+
+    settings.KELMAH_SITE_URL = "https://kelmah.example/"
+    assert sms_text(notification) == "Kelmah: Paid https://kelmah.example/payments/1/"

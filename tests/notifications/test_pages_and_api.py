@@ -24,7 +24,8 @@ def test_list_page_shows_own_notifications(worker, worker_client, hirer):
 
     html = response.content.decode()
     assert response.status_code == 200
-    assert "Update 0" in html and "Update 1" in html
+    assert "Update 0" in html
+    assert "Update 1" in html
     assert "For the hirer only" not in html
     assert "Mark all 2 as read" in html
 
