@@ -1,11 +1,10 @@
 """Demo contracts in varied states, with the ledger postings real payments would make.
 
-Called by the demo_data command after the jobs are loaded. The jobs step already drafted
-a contract for every awarded job (through the acceptance hook); this step activates the
-contracts of started and completed jobs and walks their milestones forward through the
-contracts and payments services. Payments are applied as verified provider answers, so no
-provider is called. Contracts that are no longer drafts are left alone, so a second run
-adds nothing.
+Called by the demo_data command after the jobs are loaded. The acceptance hook has already
+drafted a contract for every awarded job. This step activates the contracts of started and
+completed jobs and walks their milestones forward through the contracts and payments
+services. Payments are applied as verified provider results, so no provider is called.
+Contracts that are no longer drafts are left alone, so a second run adds nothing.
 """
 
 import io

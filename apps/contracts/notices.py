@@ -1,4 +1,4 @@
-"""Who hears about which milestone change; notifications leave only after the change commits."""
+"""Notifications about milestone changes, sent only after the change commits."""
 
 import logging
 
@@ -9,7 +9,7 @@ from apps.common.money import format_ghs
 
 logger = logging.getLogger(__name__)
 
-# Milestone status -> (who is told, title). The body names the contract and the amount.
+# Milestone status -> (audience, title). The body names the contract and the amount.
 MILESTONE_NOTICES = {
     "funded": ("worker", _("Milestone funded: you can start work")),
     "delivered": ("hirer", _("Work delivered: please review it")),

@@ -43,7 +43,7 @@ MAX_MILESTONES = 20
 
 
 def auto_approve_after() -> timedelta:
-    """How long a delivered milestone waits for the hirer before it is approved automatically."""
+    """Return how long a delivered milestone waits for the hirer before it is approved automatically."""
     return timedelta(days=getattr(settings, "KELMAH_AUTO_APPROVE_DAYS", 7))
 
 
@@ -166,8 +166,8 @@ def _job_transition(name: str, contract: Contract, actor) -> None:
     """Start or complete the contract's job, unless the job is already there.
 
     The job page lets the parties move the job themselves, so it may be ahead of the
-    contract; the contract is what governs the money, so a job that cannot move is
-    logged, never allowed to undo the contract change.
+    contract. The contract governs the money, so a job that cannot move is logged and
+    never undoes the contract change.
     """
     from apps.jobs import services as job_services
 
@@ -178,7 +178,7 @@ def _job_transition(name: str, contract: Contract, actor) -> None:
         return
     try:
         # NOTE: the jobs service accepts only a party or staff as the actor, so system-driven
-        # changes (auto-approval) are made in the hirer's name there; our own event says system.
+        # changes (auto-approval) are made in the hirer's name there. Our own event records the system.
         getattr(job_services, name)(job=job, actor=actor or contract.hirer)
     except DomainError as error:
         logger.warning(

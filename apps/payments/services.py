@@ -2,9 +2,9 @@
 
 The flow: `collection_start` stores a Collection with our reference and moves the milestone
 to funding_pending in one transaction, then calls the provider outside any transaction.
-Every later answer about that payment (the provider's reply, the OTP step, the return view,
+Every later result for that payment (the provider's reply, the OTP step, the return view,
 a webhook, the poller) goes through `collection_apply_result`, which locks the contract, the
-milestone and the collection in that order and applies the answer once: a verified success
+milestone and the collection in that order and applies the result once: a verified success
 posts one escrow credit and marks the milestone funded; a conclusive failure sends the
 milestone back to pending_funding so the hirer can try again with a new reference.
 """
@@ -143,7 +143,7 @@ def collection_start(*, milestone: Milestone, actor, network: str, phone: str) -
 
 
 def collection_submit(*, collection: Collection) -> Collection:
-    """Send (or re-send, with the same reference) the charge to the provider and apply its answer."""
+    """Send (or re-send, with the same reference) the charge to the provider and apply its response."""
     provider = get_provider(collection.provider)
     request = CollectionRequest(
         reference=collection.reference,
@@ -218,7 +218,7 @@ def collection_refresh(*, collection: Collection, source: str = "refresh") -> Co
 
 
 def collection_apply_result(*, collection_id: int, result: CollectionResult, source: str) -> Collection:
-    """Apply one provider answer to a collection, exactly once for a success.
+    """Apply one provider result to a collection, exactly once for a success.
 
     Locks the contract, the milestone and the collection. A success is credited only when
     amount and currency match what we asked for and the milestone is still waiting for
