@@ -35,6 +35,8 @@ class ModuleBreaker(Protocol):
     def state(self) -> str:
         """Return "closed", "open" or "half_open"."""
 
+    def reset(self) -> None: ...
+
 
 class LocalBreaker:
     """A consecutive-failure breaker whose state lives in this process only."""
@@ -115,16 +117,30 @@ def get_breaker(module_name: str) -> ModuleBreaker:
         return breaker
     with _breakers_lock:
         if module_name not in _breakers:
-            breaker_class = import_string(setting("KELMAH_MODULE_BREAKER_CLASS"))
-            _breakers[module_name] = breaker_class(
-                f"module:{module_name}",
-                failure_threshold=int(setting("KELMAH_MODULE_BREAKER_FAILURES")),
-                cooldown_seconds=float(setting("KELMAH_MODULE_BREAKER_COOLDOWN_S")),
-            )
+            _breakers[module_name] = _new_breaker(module_name)
         return _breakers[module_name]
 
 
-def reset_breakers() -> None:
-    """Forget every module breaker; tests call this so one test's failures do not leak."""
+def _new_breaker(module_name: str) -> ModuleBreaker:
+    breaker_class = import_string(setting("KELMAH_MODULE_BREAKER_CLASS"))
+    return breaker_class(
+        f"module:{module_name}",
+        failure_threshold=int(setting("KELMAH_MODULE_BREAKER_FAILURES")),
+        cooldown_seconds=float(setting("KELMAH_MODULE_BREAKER_COOLDOWN_S")),
+    )
+
+
+def reset_breakers(module_names: list[str] | None = None) -> None:
+    """Close the breakers of `module_names` (default: those this process has used) and forget them.
+
+    Tests call this so one test's failures do not leak into the next; with a shared
+    breaker the reset also clears the state other processes see.
+    """
     with _breakers_lock:
+        names = set(_breakers) | set(module_names or ())
+        for name in names:
+            breaker = _breakers.get(name)
+            if breaker is None:
+                breaker = _new_breaker(name)
+            breaker.reset()
         _breakers.clear()

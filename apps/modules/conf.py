@@ -19,8 +19,10 @@ DEFAULTS: dict[str, object] = {
     "KELMAH_MODULE_BREAKER_FAILURES": 5,
     # Seconds an open module breaker skips the module's fragments before one probe runs.
     "KELMAH_MODULE_BREAKER_COOLDOWN_S": 30,
-    # Dotted path of the per-module breaker class (see apps.modules.breaker).
-    "KELMAH_MODULE_BREAKER_CLASS": "apps.modules.breaker.LocalBreaker",
+    # Dotted path of the per-module breaker class (see apps.modules.breaker). The shared
+    # breaker keeps its state in the resilience layer's store, so every process skips a
+    # failing module together; apps.modules.breaker.LocalBreaker keeps it per process.
+    "KELMAH_MODULE_BREAKER_CLASS": "apps.resilience.breakers.SharedModuleBreaker",
     # Seconds a process trusts its copy of the maintenance switches and fault rules. One
     # second keeps operators' changes visible almost at once at one query per second.
     "KELMAH_SWITCH_CACHE_TTL_S": 1.0,

@@ -2,12 +2,12 @@
 
 import pytest
 
-from apps.modules import breaker, faults, maintenance, responses
+from apps.modules import breaker, faults, maintenance, registry, responses
 from apps.modules.signals import fragment_rendered, module_request_finished
 
 # Short budgets keep hang tests quick; a page must still answer well inside 2x these.
-FRAGMENT_BUDGET_MS = 300
-VIEW_BUDGET_MS = 800
+FRAGMENT_BUDGET_MS = 700
+VIEW_BUDGET_MS = 1500
 
 
 @pytest.fixture(autouse=True)
@@ -24,7 +24,7 @@ def clean_module_state(settings):
 def _reset():
     maintenance.reset_cache()
     faults.reset_cache()
-    breaker.reset_breakers()
+    breaker.reset_breakers([module.name for module in registry.all_modules()])
     responses.error_log.reset()
 
 

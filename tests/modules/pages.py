@@ -57,6 +57,7 @@ class Page:
     owner: str | None = None
     status: int = 0
     fragment_modules: set[str] = field(default_factory=set)
+    fragment_outcomes: dict[tuple[str, str], set[str]] = field(default_factory=dict)
 
     @property
     def is_api(self) -> bool:
@@ -129,6 +130,13 @@ def fetch(scene: Scene, page: Page):
     return response, elapsed, recorder
 
 
+def outcomes_by_fragment(recorder: Recorder) -> dict[tuple[str, str], set[str]]:
+    outcomes: dict[tuple[str, str], set[str]] = {}
+    for entry in recorder.fragments:
+        outcomes.setdefault((entry["module"], entry["fragment"]), set()).add(entry["outcome"])
+    return outcomes
+
+
 def survey(scene: Scene) -> list[Page]:
     """Run every candidate page once, healthy, and keep those that answer a GET."""
     kept = []
@@ -147,5 +155,6 @@ def survey(scene: Scene) -> list[Page]:
         page.owner = module.name
         page.status = response.status_code
         page.fragment_modules = {entry["module"] for entry in recorder.fragments if entry["outcome"] == "ok"}
+        page.fragment_outcomes = outcomes_by_fragment(recorder)
         kept.append(page)
     return kept

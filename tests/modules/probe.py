@@ -101,6 +101,17 @@ def probe_page(request, which="ok"):
     return HttpResponse(template.render({"which": which}, request))
 
 
+LAZY_TEMPLATE = """{% extends "base.html" %}{% load modules %}{% block content %}
+<h1 id="core">Probe page core content</h1>
+{% fragment "probe" "lazy_counter" lazy start=41 %}
+{% fragment "probe" "lazy_broken" lazy %}
+{% endblock %}"""
+
+
+def probe_lazy_page(request):
+    return HttpResponse(engines["django"].from_string(LAZY_TEMPLATE).render({}, request))
+
+
 def probe_view_raises(request):
     raise RuntimeError("probe view failed")
 
@@ -109,7 +120,10 @@ def probe_api_raises(request):
     raise RuntimeError("probe API failed")
 
 
-host_patterns = [path("page/<str:which>/", probe_page, name="page")]
+host_patterns = [
+    path("page/<str:which>/", probe_page, name="page"),
+    path("lazy/", probe_lazy_page, name="lazy"),
+]
 probe_patterns = [path("raises/", probe_view_raises, name="raises")]
 
 urlpatterns = [
