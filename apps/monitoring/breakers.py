@@ -66,11 +66,12 @@ class BreakerCheck(HealthCheck):
     def describe(self) -> tuple[str, str]:
         module = breaker_module(self.name)
         if module is not None:
-            # Module breakers belong to the module layer, which may keep them per process.
+            # Module breakers belong to the module layer; its setting decides whether their
+            # state is shared by all processes or kept per process.
             from apps.modules.breaker import get_breaker
 
             state = get_breaker(module).state
-            return state, f"Breaker {self.name} is {state} in this process"
+            return state, f"Breaker {self.name} is {state}"
 
         from apps.resilience.breakers import breaker
 

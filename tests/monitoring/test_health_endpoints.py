@@ -339,3 +339,48 @@ def test_probe_with_pod_address_as_host_is_answered(client):
 
     assert response.status_code == 200
     assert response.json()["status"] == "pass"
+
+
+@pytest.fixture
+def private_breakers(settings):
+    """Keep breaker state in this process, so forcing one open affects no other test run."""
+    from tests.support.faults import fresh_breakers
+
+    settings.RESILIENCE_BREAKER_STORE = "memory://"
+    fresh_breakers()
+    yield
+    fresh_breakers()
+
+
+@pytest.mark.django_db
+def test_open_breaker_on_non_critical_dependency_warns_ready(client, private_breakers):
+    from apps.resilience.breakers import breaker
+
+    breaker("sms").force_open(reason="gateway outage")
+
+    response = client.get("/health/ready")
+
+    assert response.status_code == 200
+    assert response.json()["status"] == "warn"
+    sms = health_checks(response)["sms:breaker"]
+    assert sms["status"] == "warn"
+    assert sms["observedValue"] == "forced_open"
+    assert "gateway outage" in sms["output"]
+
+
+@pytest.mark.django_db
+def test_open_breaker_of_critical_module_fails_ready(client, private_breakers):
+    from apps.modules.breaker import get_breaker
+    from apps.modules.conf import setting
+
+    accounts_breaker = get_breaker("accounts")
+    for _ in range(int(setting("KELMAH_MODULE_BREAKER_FAILURES"))):
+        accounts_breaker.record_failure()
+    assert accounts_breaker.state == "open"
+
+    response = client.get("/health/ready")
+
+    assert response.status_code == 503
+    check = health_checks(response)["module.accounts:breaker"]
+    assert check["status"] == "fail"
+    assert check["observedValue"] == "open"
