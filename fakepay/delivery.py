@@ -23,6 +23,7 @@ from fakepay.store import Event, Store
 logger = logging.getLogger(__name__)
 
 SIGNATURE_HEADER = "x-paystack-signature"
+DELIVERY_THREADS = 4
 # The key a bad-signature event is signed with instead of the real secret.
 WRONG_SECRET = "sk_test_not_the_right_secret"
 
@@ -46,16 +47,23 @@ class Dispatcher:
         self._sequence = itertools.count()
         self._wake = threading.Condition()
         self._stopped = False
-        self._thread = threading.Thread(target=self._run, name="fakepay-webhooks", daemon=True)
+        # Several senders, so a slow receiver does not hold up other deliveries and the
+        # two copies of a duplicated webhook can arrive at the same time, as they can live.
+        self._threads = [
+            threading.Thread(target=self._run, name=f"fakepay-webhooks-{number}", daemon=True)
+            for number in range(DELIVERY_THREADS)
+        ]
 
     def start(self) -> None:
-        self._thread.start()
+        for thread in self._threads:
+            thread.start()
 
     def stop(self) -> None:
         with self._wake:
             self._stopped = True
             self._wake.notify_all()
-        self._thread.join(timeout=5)
+        for thread in self._threads:
+            thread.join(timeout=5)
 
     def clear(self) -> None:
         with self._wake:
