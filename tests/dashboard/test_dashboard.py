@@ -230,3 +230,29 @@ def test_api_staff_has_no_sections(as_api, staff):
 
 def test_api_rejects_writes(as_api, hirer):
     assert as_api(hirer).post(API, {"x": 1}, format="json").status_code == HTTPStatus.METHOD_NOT_ALLOWED
+
+
+def test_hirer_dashboard_shows_saved_workers(hirer_client, hirer, plumber):
+    from apps.hirers.services import saved_worker_add
+
+    saved_worker_add(hirer=hirer, worker_id=plumber.pk)
+
+    response = hirer_client.get(DASHBOARD)
+
+    assert response.status_code == HTTPStatus.OK
+    assert plumber.full_name in response.content.decode()
+    assert plumber.phone not in response.content.decode()
+
+
+def test_worker_card_fragment_renders_public_card(rf, plumber, hirer):
+    from apps.modules.boundary import render_fragment
+
+    request = rf.get("/")
+    request.user = hirer
+
+    html = render_fragment(request, "workers", "worker_card", user_id=plumber.pk)
+    missing = render_fragment(request, "workers", "worker_card", user_id=999999)
+
+    assert plumber.full_name in html
+    assert plumber.phone not in html
+    assert missing == ""

@@ -194,3 +194,42 @@ def test_portfolio_delete_page_needs_login(client, worker):
 
 def test_media_root_is_under_var():
     assert "media" in str(settings.MEDIA_ROOT)
+
+
+def test_portfolio_upload_repeated_key_stores_once(worker_client, worker):
+    """A phone that resends the form after a dropped connection must not add the photo twice."""
+    page = worker_client.get(reverse("workers:portfolio")).content.decode()
+    assert 'name="idempotency_key"' in page
+    content = image_bytes()
+
+    for _ in range(2):
+        response = worker_client.post(
+            reverse("workers:portfolio"),
+            {"image": upload(content=content), "caption": "Gate", "idempotency_key": "upload-key-1"},
+        )
+        assert response.status_code == HTTPStatus.FOUND
+
+    assert PortfolioItem.objects.filter(profile__user=worker).count() == 1
+
+
+def test_portfolio_api_repeated_key_replays(worker):
+    from rest_framework.authtoken.models import Token
+    from rest_framework.test import APIClient
+
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=worker).key}")
+    content = image_bytes()
+
+    responses = [
+        client.post(
+            "/api/v1/workers/me/portfolio/",
+            {"image": upload(content=content)},
+            format="multipart",
+            HTTP_IDEMPOTENCY_KEY="portfolio-key-1",
+        )
+        for _ in range(2)
+    ]
+
+    assert [response.status_code for response in responses] == [HTTPStatus.CREATED, HTTPStatus.CREATED]
+    assert responses[0].json()["id"] == responses[1].json()["id"]
+    assert PortfolioItem.objects.count() == 1
