@@ -13,16 +13,19 @@ that key requests on their own id (MTN MoMo wants a UUIDv4 in X-Reference-Id) ge
 status query. For providers that need no such id, `new_request_id()` returns None.
 
 Errors. A call raises:
-- `ProviderUnavailable` when the provider could not be reached or answered 5xx/429, or
-  timed out. The outcome is unknown for writes: retry with the same reference (the
-  adapter then finds the earlier attempt) or query the status. These are the failures a
-  circuit breaker counts.
+- `ProviderUnavailable` when the provider could not be reached, answered 5xx or 429,
+  timed out, or its breaker is open (`code` says which). The outcome is unknown for
+  writes: retry with the same reference (the adapter then finds the earlier attempt) or
+  query the status. These are the failures a circuit breaker counts.
 - `ProviderRejected` when the provider refused the request (validation, unknown
   recipient, insufficient platform balance, bad credentials). Retrying the same request
   will not help; these are not breaker failures.
 - `ProviderNotFound` when a status query names a reference the provider never recorded
   (for a write that timed out, this means the write never landed: it is safe to send it
   again with the same reference).
+
+- `ValueError` before any request when the caller passes a malformed reference, amount,
+  phone, network or request id; that is a bug in the caller, not a provider failure.
 
 A declined payment is not an exception: it is a result with status FAILED and a
 `Failure` whose `message` is safe to show the payer.
@@ -31,7 +34,7 @@ Webhooks. `verify_webhook(headers, raw_body)` authenticates a delivery from the 
 bytes, before any parsing. Providers whose callbacks carry no signature (MTN MoMo) set
 `signed_webhooks = False`; their `verify_webhook` always returns False, and the caller
 must not trust the body: it calls `confirm_event(event)`, which re-reads the state from
-the provider's status API and returns an event built from that answer. Signed events
+the provider's status API and returns an event built from that response. Signed events
 may be confirmed the same way before money is posted, which also guards against
 out-of-order deliveries.
 """
