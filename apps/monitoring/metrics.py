@@ -41,8 +41,10 @@ BREAKER_SUBJECT = "_breaker"
 WEBSOCKETS_GAUGE = "websockets"
 HEARTBEAT_GAUGE = "worker_heartbeat"
 CACHE_EVENTS = ("hit", "stale", "miss")
-# Fragment outcomes that count as a normal render; anything else is a degraded render.
-FRAGMENT_OK = frozenset({"ok", "rendered", "success"})
+# Fragment outcomes that are not failures: rendered, not shown to this user (skipped), or
+# replaced by the maintenance partial on purpose. Any other outcome (error, timeout,
+# breaker_open) showed the degraded partial.
+FRAGMENT_NOT_DEGRADED = frozenset({"ok", "skipped", "maintenance"})
 # Longest pause between attempts to reach a store that is down, in seconds.
 MAX_RETRY_PAUSE = 30.0
 EVENTS_BUFFERED = 200
@@ -221,8 +223,8 @@ def record_request(module: str, view: str, latency_ms: float, status: int, error
 
 @_safely
 def record_fragment(module: str, fragment: str, latency_ms: float, outcome: str) -> None:
-    """Count one fragment render of `module`; any outcome but "ok" is a degraded render."""
-    degraded = str(outcome) not in FRAGMENT_OK
+    """Count one fragment render of `module`; error, timeout and breaker_open are degraded renders."""
+    degraded = str(outcome) not in FRAGMENT_NOT_DEGRADED
     recorder.count(
         str(module),
         {"fragments": 1, "degraded": int(degraded), f"flat:{bucket_field(float(latency_ms))}": 1},

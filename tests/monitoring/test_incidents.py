@@ -160,3 +160,16 @@ def test_breaker_that_opened_and_closed_between_passes_gets_incident(staff, sett
     incident = Incident.objects.get(subject="breaker:sms")
     assert incident.status == IncidentStatus.RECOVERING
     assert "HTTP 503" in incident.summary
+
+
+@pytest.mark.django_db
+def test_admin_lists_incidents_for_staff(staff_client):
+    incident = observe(SubjectStatus.FAILED, timezone.now(), detail="provider down")
+
+    listing = staff_client.get("/admin/monitoring/incident/")
+    detail = staff_client.get(f"/admin/monitoring/incident/{incident.pk}/change/")
+
+    assert listing.status_code == 200
+    assert b"module:payments" in listing.content
+    assert detail.status_code == 200
+    assert b"provider down" in detail.content

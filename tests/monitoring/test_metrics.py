@@ -98,12 +98,15 @@ def test_fragment_outcomes_count_degraded_renders():
     metrics.record_fragment("payments", "wallet", 12, "ok")
     metrics.record_fragment("payments", "wallet", 800, "timeout")
     metrics.record_fragment("payments", "wallet", 3, "breaker_open")
+    metrics.record_fragment("payments", "wallet", 1, "skipped")
+    metrics.record_fragment("payments", "wallet", 1, "maintenance")
+    metrics.record_fragment("payments", "wallet", 40, "error")
     assert metrics.flush()
 
     stats = selectors.module_windows()["payments"]["1m"]
 
-    assert stats.fragments == 3
-    assert stats.degraded == 2
+    assert stats.fragments == 6
+    assert stats.degraded == 3
     assert stats.requests == 0
 
 
