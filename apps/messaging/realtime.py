@@ -92,6 +92,21 @@ async def _send_with_timeout(layer, group: str, event: dict) -> None:
     await asyncio.wait_for(layer.group_send(group, event), timeout=conf.get("MESSAGING_FANOUT_TIMEOUT"))
 
 
+def probe_channel_layer() -> bool:
+    """Return whether a group send to a probe group completes within the fan-out timeout."""
+    layer = get_channel_layer()
+    if layer is None:
+        return False
+    try:
+        async_to_sync(_send_with_timeout)(layer, "messaging.health", {"type": "health.probe"})
+    except Exception as error:  # Any failure means the layer is not usable right now.
+        log_throttled(
+            logger, logging.WARNING, "messaging:probe", "channel layer probe failed", extra={"error": repr(error)}
+        )
+        return False
+    return True
+
+
 def reset_fanout_backoff() -> None:
     """Forget an earlier fan-out failure (for tests and after an operator fixed the layer)."""
     global _skip_until

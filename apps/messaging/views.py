@@ -1,5 +1,4 @@
 import logging
-import uuid
 
 from django.contrib.auth.decorators import login_required
 from django.http import FileResponse, Http404, HttpResponseBadRequest
@@ -70,7 +69,7 @@ def thread(request, public_id):
                     sender=request.user,
                     body=form.cleaned_data["body"],
                     attachment=form.cleaned_data["attachment"],
-                    client_id=form.cleaned_data["client_id"] or request.headers.get("Idempotency-Key") or None,
+                    client_id=_client_id(request, form),
                 )
             except DomainError as error:
                 form.add_error(error.field if error.field in form.fields else None, error.message)
@@ -105,7 +104,6 @@ def _thread_context(request, conversation, messages) -> dict:
         "show_contact": selectors.contact_details_visible(conversation=conversation),
         "poll_seconds": conf.get("MESSAGING_POLL_SECONDS"),
         "max_body_length": conf.get("MESSAGING_MAX_BODY_LENGTH"),
-        "new_client_id": uuid.uuid4().hex,
     }
 
 
@@ -156,6 +154,16 @@ def attachment(request, public_id, message_id: int):
     response["Cache-Control"] = "private, max-age=3600"
     response["Content-Security-Policy"] = "default-src 'none'; sandbox"
     return response
+
+
+def _client_id(request, form) -> str | None:
+    """Return the send's de-duplication id: the client's own, else the form's or header's idempotency key."""
+    return (
+        form.cleaned_data["client_id"]
+        or request.POST.get("idempotency_key")
+        or request.headers.get("Idempotency-Key")
+        or None
+    )
 
 
 def _int_param(value) -> int | None:

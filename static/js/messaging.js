@@ -5,8 +5,9 @@
  * - Connects /ws/messages/<id>/?last_seen=<newest id>; the server replays what was missed.
  * - Reconnects with exponential backoff and full jitter; while disconnected the htmx poller
  *   fetches "messages after id N" and the page shows that live updates are paused.
- * - Sends optimistically with a client_id; a send without an ack falls back to the HTTP
- *   API with the same client_id, which the server stores at most once.
+ * - Sends over the socket optimistically with a client_id; a send without an ack falls back
+ *   to the HTTP API with the same client_id, which the server stores at most once. Without
+ *   the socket the form is left to the offline queue (or to a plain POST).
  * - De-duplicates by message id and client_id, whichever path a message arrives by.
  */
 (function () {
@@ -273,9 +274,17 @@
   if (form && textarea && !olderPage) {
     form.addEventListener("submit", function (event) {
       if (fileInput && fileInput.files && fileInput.files.length) {
-        return;  // Attachments go through the normal form POST.
+        // Attachments go through the normal multipart POST; the offline queue keeps text only.
+        event.stopPropagation();
+        return;
+      }
+      if (!live && window.kelmahOutbox) {
+        // Without the socket, the offline queue (static/js/offline.js) posts the form with its
+        // idempotency key, or keeps it until the connection returns.
+        return;
       }
       event.preventDefault();
+      event.stopPropagation();
       var body = textarea.value.trim();
       if (!body) {
         sendError.textContent = text.textEmpty;

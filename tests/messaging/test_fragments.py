@@ -38,3 +38,36 @@ def test_job_thread_fragment_is_empty_for_outsider(job, conversation, stranger_c
 
     assert str(conversation.public_id) not in response.content.decode()
     assert "Message the hirer" not in response.content.decode()
+
+
+def test_start_button_for_hirer_only(rf, hirer, worker, stranger):
+    from apps.modules.boundary import render_fragment
+
+    for user, shown in ((hirer, True), (stranger, False)):
+        request = rf.get("/workers/")
+        request.user = user
+        html = str(render_fragment(request, "messaging", "start_button", worker_id=worker.pk))
+        assert (f'name="worker" value="{worker.pk}"' in html) is shown
+
+
+def test_start_button_not_for_someone_elses_job(rf, job, worker, other_hirer):
+    from apps.modules.boundary import render_fragment
+
+    request = rf.get("/jobs/")
+    request.user = other_hirer
+
+    html = str(render_fragment(request, "messaging", "start_button", worker_id=worker.pk, job_id=job.pk))
+
+    assert "messaging/start" not in html
+
+
+def test_health_check_warns_when_channel_layer_down(dead_layer):
+    from apps.messaging.module import channel_layer_health
+
+    assert channel_layer_health().status == "warn"
+
+
+def test_health_check_ok_with_channel_layer(redis_layer):
+    from apps.messaging.module import channel_layer_health
+
+    assert channel_layer_health().status == "ok"

@@ -168,6 +168,23 @@ def test_idempotency_key_header_guards_form_post(conversation, worker_client):
     assert Message.objects.count() == 1
 
 
+def test_idempotency_key_field_guards_form_post(conversation, worker_client):
+    first = worker_client.post(thread_url(conversation), {"body": "Offline draft", "idempotency_key": "offline-1"})
+    second = worker_client.post(thread_url(conversation), {"body": "Offline draft", "idempotency_key": "offline-1"})
+
+    assert first.status_code == second.status_code == 302
+    assert first["Location"] == second["Location"]
+    message = Message.objects.get()
+    assert message.client_id == "offline-1"
+
+
+def test_thread_form_joins_offline_queue(conversation, worker_client):
+    html = worker_client.get(thread_url(conversation)).content.decode()
+
+    assert "data-offline-queue=" in html
+    assert 'name="idempotency_key"' in html
+
+
 def test_form_post_whitespace_shows_error(conversation, worker_client):
     response = worker_client.post(thread_url(conversation), {"body": "   \n ", "client_id": "form-2"})
 
