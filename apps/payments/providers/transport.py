@@ -10,6 +10,7 @@ status below 500 except 429) or a ProviderUnavailable.
 from __future__ import annotations
 
 import logging
+import re
 from typing import Any
 
 import requests
@@ -51,26 +52,28 @@ def send(
     except OutboundUnavailable as error:
         status_code = error.response.status_code if error.response is not None else None
         code = _failure_code(error.reason, status_code)
+        reason = mask_numbers(error.reason)
         logger.warning(
             "Payment provider %s failed on %s %s after %d attempt(s): %s",
             provider,
             method,
             _path(url),
             error.attempts,
-            error.reason,
+            reason,
             extra={"provider": provider, "status_code": status_code, "attempts": error.attempts},
         )
         raise ProviderUnavailable(
-            f"{provider} failed on {method} {_path(url)}: {error.reason}",
+            f"{provider} failed on {method} {_path(url)}: {reason}",
             provider=provider,
             code=code,
             status_code=status_code,
         ) from error
     except OSError as error:
         # Transport errors the policy does not retry, such as an injected fault.
-        logger.warning("Payment provider %s failed on %s %s: %s", provider, method, _path(url), error)
+        reason = mask_numbers(str(error))
+        logger.warning("Payment provider %s failed on %s %s: %s", provider, method, _path(url), reason)
         raise ProviderUnavailable(
-            f"{provider} failed on {method} {_path(url)}: {error}", provider=provider, code="connection_error"
+            f"{provider} failed on {method} {_path(url)}: {reason}", provider=provider, code="connection_error"
         ) from error
 
 
@@ -85,6 +88,15 @@ def _failure_code(reason: str, status_code: int | None) -> str:
 
 
 def _path(url: str) -> str:
-    """Return the URL without scheme and host, so logs carry neither hosts nor query strings."""
+    """Return the URL's path for logs: no host or query string, and phone numbers masked."""
     path = url.split("://", 1)[-1].split("?", 1)[0]
-    return "/" + path.split("/", 1)[1] if "/" in path else "/"
+    return mask_numbers("/" + path.split("/", 1)[1] if "/" in path else "/")
+
+
+def mask_numbers(text: str) -> str:
+    """Hide all but the last three digits of every run of 9 or more digits (phone numbers).
+
+    MoMo puts the wallet's MSISDN in some paths, and requests repeats the URL in its
+    error messages, so both pass through here before they are logged.
+    """
+    return re.sub(r"[0-9]{9,}", lambda found: "*" * (len(found.group()) - 3) + found.group()[-3:], text)

@@ -9,6 +9,7 @@ import pytest
 
 from apps.payments.providers import get_provider
 from apps.payments.providers.base import CollectionRequest, ProviderNotFound, ProviderUnavailable
+from apps.payments.providers.momo import TOKENS
 from apps.resilience.breaker_store import OPEN
 from apps.resilience.breakers import breaker
 from tests.support.faults import closed_port, hung_server
@@ -205,3 +206,20 @@ def test_unusable_success_body_is_unavailable(point_paystack_at, canned, body):
         paystack.get_collection("KLM-garbage")
 
     assert raised.value.code == "bad_response"
+
+
+def test_failure_logs_mask_wallet_numbers(settings, caplog):
+    settings.KELMAH_MOMO = {**settings.KELMAH_MOMO, "BASE_URL": f"http://127.0.0.1:{closed_port()}"}
+    settings.RESILIENCE_OUTBOUND = {"provider:momo": {"max_retries": 0, "connect_timeout": 0.5}}
+    breaker("provider:momo").reset(reason="test setup")
+    momo = get_provider("momo")
+    # A cached token, so the failing call is the one whose path carries the wallet number.
+    TOKENS.put((momo.config.base_url, "collection", momo.config.collection.api_user), "cached-token", 3600)
+
+    with pytest.raises(ProviderUnavailable) as raised:
+        momo.verify_recipient(phone="+233241234560", network="mtn")
+
+    assert "accountholder" in caplog.text
+    assert "233241234560" not in caplog.text
+    assert "*********560" in caplog.text
+    assert "233241234560" not in raised.value.message
