@@ -165,7 +165,11 @@ class MomoProvider(PaymentProvider):
             logger.info("MoMo request %s already exists; fetching it", request_id, extra={"reference": reference})
         elif response.status_code != 202:
             self._raise_for(response, "request to pay")
-        return self.get_collection(reference, request_id=request_id)
+        try:
+            return self.get_collection(reference, request_id=request_id)
+        except ProviderNotFound:
+            # MoMo accepted the request but its status is not readable yet; it is pending.
+            return CollectionResult(reference=reference, provider_ref=request_id, status=Status.PENDING)
 
     def submit_otp(self, *, reference: str, otp: str) -> CollectionResult:
         raise ProviderRejected("MTN MoMo has no OTP step", provider=self.name, code="not_supported")
@@ -263,7 +267,10 @@ class MomoProvider(PaymentProvider):
             logger.info("MoMo transfer %s already exists; fetching it", request_id, extra={"reference": reference})
         elif response.status_code != 202:
             self._raise_for(response, "transfer")
-        return self.get_payout(reference, request_id=request_id)
+        try:
+            return self.get_payout(reference, request_id=request_id)
+        except ProviderNotFound:
+            return PayoutResult(reference=reference, provider_ref=request_id, status=Status.PENDING)
 
     def get_payout(self, reference: str, *, request_id: str | None = None) -> PayoutResult:
         request_id = _check_request_id(request_id)
@@ -311,7 +318,15 @@ class MomoProvider(PaymentProvider):
             logger.info("MoMo refund %s already exists; fetching it", request_id, extra={"reference": reference})
         elif response.status_code != 202:
             self._raise_for(response, "refund")
-        return self.get_refund(request_id, collection_reference=request.collection_reference)
+        try:
+            return self.get_refund(request_id, collection_reference=request.collection_reference)
+        except ProviderNotFound:
+            return RefundResult(
+                reference=reference,
+                refund_ref=request_id,
+                collection_reference=request.collection_reference,
+                status=Status.PENDING,
+            )
 
     def get_refund(self, refund_ref: str, *, collection_reference: str = "") -> RefundResult:
         """Return the provider's current view of a refund by the refund_ref `refund` returned."""

@@ -351,3 +351,53 @@ def test_parse_event_ignores_refund_callback(momo):
         {"externalId": "RFD-1", "status": "SUCCESSFUL", "amount": "10", "referenceIdToRefund": str(uuid.uuid4())}
     ).encode()
     assert momo.parse_event(body) is None
+
+
+def test_collect_accepted_but_not_yet_readable_is_pending(settings):
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+    from threading import Thread
+
+    from apps.payments.providers import get_provider
+
+    class LaggingMomo(BaseHTTPRequestHandler):
+        """Accept the request to pay, but answer 404 to the status query that follows."""
+
+        def do_POST(self):
+            self.rfile.read(int(self.headers.get("Content-Length") or 0))
+            if self.path.endswith("/token/"):
+                self._send(200, b'{"access_token": "lag-token", "expires_in": 3600}')
+            else:
+                self._send(202, b"")
+
+        def do_GET(self):
+            self._send(404, b'{"code": "RESOURCE_NOT_FOUND", "message": "Requested resource was not found."}')
+
+        def _send(self, status, body):
+            self.send_response(status)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, format, *args):
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), LaggingMomo)
+    Thread(target=server.serve_forever, kwargs={"poll_interval": 0.1}, daemon=True).start()
+    try:
+        settings.KELMAH_MOMO = {**settings.KELMAH_MOMO, "BASE_URL": f"http://127.0.0.1:{server.server_address[1]}"}
+        momo = get_provider("momo")
+        request = CollectionRequest(
+            reference=new_reference(),
+            amount_minor=5000,
+            phone="+233551234987",
+            network="mtn",
+            request_id=momo.new_request_id(),
+        )
+
+        result = momo.collect(request)
+    finally:
+        server.shutdown()
+        server.server_close()
+
+    assert result.status == Status.PENDING
+    assert result.provider_ref == request.request_id
