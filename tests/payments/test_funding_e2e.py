@@ -293,3 +293,37 @@ def test_open_breaker_says_mobile_money_unavailable(hirer_client, worker_client,
     retry = start_funding(hirer_client, milestone, "0551234987")
     assert retry.status_code == 302
     assert escrow_balance(milestone) == 25_000
+
+
+def test_momo_collection_confirmed_by_unsigned_callback(
+    client, hirer_client, milestone, fakepay, settings, webhook_sink
+):
+    settings.KELMAH_PAYMENT_PROVIDER = "momo"
+    settings.KELMAH_MOMO = {**settings.KELMAH_MOMO, "CALLBACK_URL": webhook_sink.url}
+    fakepay.configure(webhook_url=webhook_sink.url)
+
+    start_funding(hirer_client, milestone, "0551234980")
+    collection = collection_of(milestone)
+    assert collection.provider == "momo"
+    assert collection.request_id
+    assert collection.status in ("pending", "succeeded")
+
+    fakepay.advance(10)
+    callbacks = webhook_sink.wait_for(1, timeout=5)
+    assert len(callbacks) == 1
+    received = callbacks[0]
+    assert received.method == "PUT"
+    response = client.generic(
+        received.method, "/payments/webhooks/momo/", data=received.body, content_type="application/json"
+    )
+    run_outbox()
+
+    assert response.status_code == 200
+    assert WebhookEvent.objects.get().provider == "momo"
+
+    collection.refresh_from_db()
+    milestone.refresh_from_db()
+    assert collection.status == "succeeded"
+    assert milestone.status == "funded"
+    assert escrow_balance(milestone) == 25_000
+    assert LedgerTransaction.objects.filter(kind="collection", provider="momo").count() == 1
