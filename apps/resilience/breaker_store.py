@@ -66,10 +66,7 @@ class BreakerState:
     def from_mapping(cls, raw: dict) -> BreakerState:
         if not raw:
             return cls()
-        decoded = {
-            (k.decode() if isinstance(k, bytes) else k): (v.decode() if isinstance(v, bytes) else v)
-            for k, v in raw.items()
-        }
+        decoded = {_text(key): _text(value) for key, value in raw.items()}
         state = decoded.get("state", CLOSED)
         return cls(
             state=state if state in STATES else CLOSED,
@@ -82,6 +79,10 @@ class BreakerState:
             reason=decoded.get("reason", ""),
             version=int(decoded.get("version", 0) or 0),
         )
+
+
+def _text(value: str | bytes) -> str:
+    return value.decode() if isinstance(value, bytes) else value
 
 
 @dataclass

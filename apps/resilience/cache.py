@@ -223,10 +223,12 @@ def get_or_build(
 ) -> Cached[T] | Unavailable:
     """Return the cached value for `key`, building it with `build()` when needed.
 
-    `fresh` and `stale` are seconds. `build` runs at most once per key at a time across
-    processes while the shared tier is up (once per process while it is down). `build`
-    must return a picklable value; exceptions from it are logged and turned into a stale
-    result or Unavailable, never raised.
+    `fresh` and `stale` are seconds. While the shared tier is up, `build` runs once per
+    key at a time across processes, except that a caller with nothing to serve builds
+    too after waiting RESILIENCE_CACHE_WAIT_SECONDS for another builder. While the tier
+    is down it runs once per key at a time in each process. `build` must return a
+    picklable value; its exceptions are logged and turned into a stale result or
+    Unavailable, never raised.
     """
     if fresh <= 0 or stale < 0:
         raise ValueError("fresh must be positive and stale non-negative")

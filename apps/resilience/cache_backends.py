@@ -25,7 +25,7 @@ from apps.resilience.breakers import BreakerOpen, breaker
 
 logger = logging.getLogger(__name__)
 
-# What each read returns when Redis cannot answer; writes return False or None.
+# What each read returns when Redis does not respond; writes return False or None.
 _MISS_RESULTS = {
     "get": None,
     "get_many": {},
@@ -72,7 +72,7 @@ class ResilientRedisCache(RedisCache):
         try:
             result = getattr(RedisCache, method)(self, *args, **kwargs)
         except ValueError:
-            # incr/decr of a missing key: Redis answered, so this is no outage.
+            # incr/decr of a missing key: Redis responded, so this is no outage.
             guard.record(permit, failed=False)
             raise
         except Exception as error:

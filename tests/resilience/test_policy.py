@@ -14,7 +14,7 @@ from tests.support.faults import closed_port, hung_server
 
 
 class ScriptedServer:
-    """An HTTP server on 127.0.0.1 answering each request with the next scripted status."""
+    """An HTTP server on 127.0.0.1 responding to each request with the next scripted status."""
 
     def __init__(self, statuses, *, retry_after=None, delay=0.0):
         self.statuses = list(statuses)

@@ -12,7 +12,7 @@ from apps.resilience.outbox import enqueue
 
 @csrf_exempt
 def create_note(request):
-    """Store a note (as an outbox row) and answer 201 with its id; ?slow=<s> delays the answer."""
+    """Store a note (as an outbox row) and return 201 with its id; ?slow=<s> delays the response."""
     if request.content_type == "application/json":
         try:
             text = json.loads(request.body)["text"]

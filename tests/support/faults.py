@@ -1,4 +1,4 @@
-"""Real faults for tests: a port nothing listens on, a server that never answers, a Redis outage.
+"""Real faults for tests: a port nothing listens on, a server that never responds, a Redis outage.
 
 Public API (stable):
 
@@ -39,7 +39,7 @@ def closed_port() -> int:
 
 @contextlib.contextmanager
 def hung_server() -> Iterator[tuple[str, int]]:
-    """Run a TCP server that accepts every connection and never answers; yield (host, port).
+    """Run a TCP server that accepts every connection and never responds; yield (host, port).
 
     Clients connect at once and then wait for their read timeout, like a Redis or a
     provider that has hung. The server and every accepted socket close on exit.
@@ -111,7 +111,7 @@ def redis_settings(url: str | None = None) -> Iterator[str]:
 
 @contextlib.contextmanager
 def redis_outage(mode: str = "refused") -> Iterator[str]:
-    """Run the block with Redis refused (a closed port) or hung (a server that never answers)."""
+    """Run the block with Redis refused (a closed port) or hung (a server that never responds)."""
     db = settings.REDIS_URL.rsplit("/", 1)[-1]
     if mode == "refused":
         with redis_settings(f"redis://127.0.0.1:{closed_port()}/{db}") as url:
