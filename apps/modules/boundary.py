@@ -10,7 +10,7 @@ render_fragment() runs a fragment
 - behind the module's breaker and maintenance switch.
 
 On an error, a timeout, an open breaker or maintenance it returns the module's degraded
-or maintenance partial instead, so the page still answers 200. Every render sends
+or maintenance partial instead, so the page still returns 200. Every render sends
 fragment_rendered with its outcome.
 
 The fragment runs in the request's own thread, on the request's own database connection:
@@ -74,7 +74,13 @@ def render_fragment(request: HttpRequest, module_name: str, fragment_name: str, 
 def run_fragment(request: HttpRequest, fragment: Fragment, kwargs: dict) -> FragmentResult:
     """Render `fragment` and report the outcome; see the module docstring."""
     started = time.monotonic()
-    html, outcome = _render_guarded(request, fragment, kwargs)
+    try:
+        html, outcome = _render_guarded(request, fragment, kwargs)
+    except Exception as error:
+        # The checks before the boundary failed (loading the user with the database
+        # down, a broken breaker store); the page still gets the degraded partial.
+        _log_failure(request, fragment, error, "error")
+        html, outcome = placeholder(fragment, "degraded", state="error"), "error"
     latency_ms = (time.monotonic() - started) * 1000
     fragment_rendered.send_robust(
         sender=fragment.module,
@@ -244,7 +250,7 @@ def _log_failure(request: HttpRequest, fragment: Fragment, error: BaseException,
 
 
 def placeholder(fragment: Fragment, kind: str, *, state: str = "", reason: str = "") -> SafeString:
-    """Render the fragment's degraded or maintenance partial; never raises."""
+    """Render the fragment's degraded or maintenance partial, falling back to fixed HTML if that template fails."""
     template_name = fragment.maintenance if kind == "maintenance" else fragment.degraded
     context = {
         "module": fragment.module,

@@ -1,7 +1,7 @@
 """Per-module breakers for fragments.
 
 After KELMAH_MODULE_BREAKER_FAILURES consecutive fragment failures a module's fragments
-are skipped at once for KELMAH_MODULE_BREAKER_COOLDOWN_S seconds; then one probe render
+are skipped at once for KELMAH_MODULE_BREAKER_COOLDOWN_S seconds. Then one probe render
 is let through, and its outcome closes or reopens the breaker.
 
 The boundary talks to breakers only through the ModuleBreaker protocol, so the

@@ -1,6 +1,6 @@
 """Maintenance switches: operators turn a module off without a deploy.
 
-A module that is off answers 503 on its pages (inside the layout) and its API
+A module that is off returns 503 on its pages (inside the layout) and its API
 (problem+json), and its fragments render the maintenance partial. The state lives in
 the ModuleState table, so it is shared by every process and survives restarts; reads go
 through a one-second snapshot and treat every module as on when the table cannot be read.

@@ -1,7 +1,7 @@
 """The dispatching middleware: each request is handled as part of the module that owns its view.
 
 For every request whose view belongs to a module it
-- answers 503 at once when the module is switched off (maintenance);
+- returns 503 at once when the module is switched off (maintenance);
 - applies injected faults for the module's views and database queries;
 - sets the view's deadline (KELMAH_VIEW_BUDGET_MS) for deadline-aware calls;
 - routes an exception the view raised to the module's error handler, which returns the
@@ -88,15 +88,17 @@ class ModuleMiddleware:
 
     def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
         module: Module | None = getattr(request, "kelmah_module", None)
-        if module is None or isinstance(exception, CLIENT_ERRORS):
+        if isinstance(exception, CLIENT_ERRORS):
             return None
+        if module is None:
+            return self._unowned_failure(request, exception)
         if isinstance(exception, DomainError):
             return domain_error_response(request, exception)
 
         request.kelmah_error = exception
         responses.error_log.log(
             logger,
-            "View %s of module %s failed (%s); answered 503",
+            "View %s of module %s failed (%s); returned 503",
             _view_name(request),
             module.name,
             type(exception).__name__,
@@ -109,6 +111,21 @@ class ModuleMiddleware:
             },
         )
         return dispatch_to_handler(request, exception, module)
+
+    def _unowned_failure(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
+        """Keep API clients on problem+json even for views no module owns (with DEBUG on too)."""
+        if not responses.is_api_request(request):
+            return None
+        responses.error_log.log(
+            logger,
+            "View %s failed (%s); returned 500",
+            _view_name(request),
+            type(exception).__name__,
+            error=exception,
+            key=("view", "-", _view_name(request)),
+            extra={"view": _view_name(request), "request_id": responses.request_id(request)},
+        )
+        return responses.bare_problem_response(500)
 
 
 def dispatch_to_handler(request: HttpRequest, exception: Exception, module: Module) -> HttpResponse:
@@ -138,7 +155,7 @@ def dispatch_to_handler(request: HttpRequest, exception: Exception, module: Modu
 
 
 def domain_error_response(request: HttpRequest, error: DomainError) -> HttpResponse:
-    """Answer a DomainError a view let escape with its own status, in the API's or the site's format."""
+    """Respond to a DomainError a view let escape with its own status, in the API's or the site's format."""
     status = int(error.status)
     if responses.is_api_request(request):
         return HttpResponse(

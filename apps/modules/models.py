@@ -1,7 +1,7 @@
 """Shared, persistent switches: module maintenance and injected faults.
 
 Both tables are read through a one-second in-process snapshot (apps.modules.switches),
-so they cost no query per request and every process sees a change within a second.
+so they cost no query per request and every process reads a change within a second.
 """
 
 from django.conf import settings

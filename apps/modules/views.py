@@ -21,7 +21,7 @@ from apps.modules.responses import PROBLEM_CONTENT_TYPE, bare_problem_response, 
 
 logger = logging.getLogger(__name__)
 
-# Bodies of 503 answers tell the retry script whether another attempt can help.
+# The X-Fragment-Final header of a 503 tells the retry script whether another attempt can help.
 FINAL_OUTCOMES = {"maintenance"}
 
 

@@ -5,7 +5,7 @@ import pytest
 from apps.modules import breaker, faults, maintenance, registry, responses
 from apps.modules.signals import fragment_rendered, module_request_finished
 
-# Short budgets keep hang tests quick; a page must still answer well inside 2x these.
+# Short budgets keep hang tests quick; a page must still respond well inside 2x these.
 FRAGMENT_BUDGET_MS = 700
 VIEW_BUDGET_MS = 1500
 

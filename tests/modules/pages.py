@@ -3,7 +3,7 @@
 Every GET-able URL without parameters that a registered module owns is included, plus
 the pages that need an object (job detail, worker profile and their API twins). Each is
 requested as a visitor, a worker and a hirer. A healthy run of every page records its
-status and which modules' fragments rendered on it, so the matrix knows which pages show
+status and which modules' fragments rendered on it, so the matrix finds the pages that show
 a module's data without anyone listing them; new pages and fragments join automatically.
 """
 
@@ -138,7 +138,7 @@ def outcomes_by_fragment(recorder: Recorder) -> dict[tuple[str, str], set[str]]:
 
 
 def survey(scene: Scene) -> list[Page]:
-    """Run every candidate page once, healthy, and keep those that answer a GET."""
+    """Run every candidate page once, healthy, and keep those that respond to a GET."""
     kept = []
     for page in candidate_pages():
         path = page.build_path(scene)

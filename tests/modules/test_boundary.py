@@ -259,3 +259,19 @@ def test_failed_query_in_atomic_request_keeps_writing(client, probe_site):
 
     assert_page_intact(response)
     assert ModuleState.objects.filter(module="atomic-after-bad-query").exists()
+
+
+def test_user_lookup_failure_degrades_fragment(rf, probe_site, signals):
+    from django.db import OperationalError
+    from django.utils.functional import SimpleLazyObject
+
+    def database_down():
+        raise OperationalError("could not connect to server")
+
+    request = rf.get("/")
+    request.user = SimpleLazyObject(database_down)
+
+    html = render_fragment(request, "probe", "members_only")
+
+    assert 'data-state="error"' in html
+    assert signals.fragment_outcomes("probe") == ["error"]

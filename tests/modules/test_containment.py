@@ -1,4 +1,4 @@
-"""Error containment: a view's exception is answered by its own module, never a bare 500."""
+"""Error containment: a view's exception is handled by its own module, never a bare 500."""
 
 import json
 import logging
@@ -105,7 +105,7 @@ def test_raising_error_handler_falls_back_to_default(api_client, probe_site):
 
 
 def test_api_answer_survives_broken_layout_and_translation(api_client, probe_site, settings):
-    # A broken template directory cannot affect the API: its answer uses no template.
+    # A broken template directory cannot affect the API: its response uses no template.
     settings.TEMPLATES = [{**settings.TEMPLATES[0], "DIRS": ["/nonexistent"], "APP_DIRS": False}]
 
     response = api_client.get("/api/v1/probe/raises/")
@@ -218,3 +218,22 @@ def test_login_and_logout_ignore_failing_modules(client, inject_fault, worker):
     assert login_page.status_code == 200
     assert login.status_code == 302
     assert logout.status_code == 302
+
+
+def test_unowned_api_view_failure_is_problem_json(api_client, probe_site, settings):
+    from tests.modules import probe
+
+    settings.DEBUG = True
+    probe.probe.url_namespaces = []
+    probe.probe.api_prefix = "nobody"
+    probe.host.packages = []
+    try:
+        response = api_client.get("/api/v1/probe/raises/")
+    finally:
+        probe.probe.url_namespaces = ["probe"]
+        probe.probe.api_prefix = "probe"
+        probe.host.packages = ["tests.modules.probe"]
+
+    assert response.status_code == 500
+    assert response["Content-Type"] == "application/problem+json"
+    assert json.loads(response.content)["status"] == 500

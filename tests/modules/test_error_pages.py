@@ -1,4 +1,4 @@
-"""The 404, 500 and 503 pages answer with the database and the cache both down."""
+"""The 404, 500 and 503 pages render with the database and the cache both down."""
 
 import json
 from pathlib import Path

@@ -29,7 +29,7 @@ pytestmark = pytest.mark.django_db
 MODULES = [module.name for module in registry.all_modules() if module.name != "layout"]
 
 # slow=1000 ms: longer than a fragment's budget (so fragments time out) but shorter than
-# a view's (so the module's own pages still answer, just slowly).
+# a view's (so the module's own pages still respond, just slowly).
 FAILING_MODES = ["raise", "fail-rate=1", "hang", "slow=1000"]
 
 # Apps whose rows a page view must never change; the module layer, monitoring and the
@@ -132,7 +132,7 @@ def test_module_fault_is_contained(scene, surveyed, inject_fault, module, mode):
         if page.owner == module:
             check_own_page(page, response, recorder, module, mode, where)
         else:
-            check_hosted_fragments(page, response, recorder, module, where)
+            check_hosted_fragments(scene, page, response, recorder, module, where)
 
     assert row_counts() == before
 
@@ -156,7 +156,7 @@ def one_persona_per_own_page(pages: list, module: str) -> list:
 
 def check_own_page(page, response, recorder, module, mode, where):
     if mode.startswith("slow"):
-        # Slower than a fragment's budget but within the view's: the page still answers.
+        # Slower than a fragment's budget but within the view's: the page still responds.
         assert response.status_code == page.status, where
         return
     assert response.status_code == 503, where
@@ -172,7 +172,7 @@ def check_own_page(page, response, recorder, module, mode, where):
         assert 'class="site-header"' in body, where
 
 
-def check_hosted_fragments(page, response, recorder, module, where):
+def check_hosted_fragments(scene, page, response, recorder, module, where):
     body = response.content.decode()
     assert response.status_code == page.status, where
     failing = [entry["outcome"] for entry in recorder.fragments if entry["module"] == module]
@@ -181,15 +181,30 @@ def check_hosted_fragments(page, response, recorder, module, where):
     assert set(failing) <= {"error", "timeout", "breaker_open"}, where
     assert f'data-module="{module}"' in body, where
     assert [entry for entry in recorder.requests if entry["error"] is not None] == [], where
-    assert_other_fragments_unchanged(page, recorder, module, where)
+    assert_other_fragments_unchanged(scene, page, recorder, module, where)
 
 
-def assert_other_fragments_unchanged(page, recorder, module, where):
-    """Every other module's fragment has the outcome it had on the healthy page."""
+def assert_other_fragments_unchanged(scene, page, recorder, module, where):
+    """Every other module's fragment has the outcome it had on the healthy page.
+
+    A fragment of another module that timed out is given one more page load: on a
+    machine shared by several test runs a healthy fragment can overrun its short test
+    budget, while a real containment failure shows up again on the second load.
+    """
+    changed = _changed_fragments(page, recorder, module)
+    if changed and all(outcomes == {"timeout"} for outcomes in changed.values()):
+        _, _, recorder = catalogue.fetch(scene, page)
+        changed = _changed_fragments(page, recorder, module)
+    assert changed == {}, f"{where}: other modules' fragments changed: {changed}"
+
+
+def _changed_fragments(page, recorder, module) -> dict:
     now = catalogue.outcomes_by_fragment(recorder)
-    for key, healthy in page.fragment_outcomes.items():
-        if key[0] != module:
-            assert now.get(key) == healthy, f"{where}: {key[0]}.{key[1]} was {now.get(key)}, healthy {healthy}"
+    return {
+        key: now.get(key)
+        for key, healthy in page.fragment_outcomes.items()
+        if key[0] != module and now.get(key) != healthy
+    }
 
 
 @pytest.mark.parametrize("module", MODULES)
@@ -204,11 +219,11 @@ def test_query_fault_never_breaks_other_modules(scene, surveyed, inject_fault, m
         where = f"{page.persona} GET {page.build_path(scene)} with {module}.db raise"
 
         if page.owner == module:
-            # A view that queries fails whole (503); one that does not still answers.
+            # A view that queries fails whole (503); one that does not still responds.
             assert response.status_code in (503, page.status), where
         else:
             assert response.status_code == page.status, where
-            assert_other_fragments_unchanged(page, recorder, module, where)
+            assert_other_fragments_unchanged(scene, page, recorder, module, where)
 
 
 @pytest.mark.parametrize("module", MODULES)
@@ -222,4 +237,4 @@ def test_zero_fail_rate_changes_nothing(scene, surveyed, inject_fault, module):
         response, _, recorder = catalogue.fetch(scene, page)
 
         assert response.status_code == page.status, page.key
-        assert catalogue.outcomes_by_fragment(recorder) == page.fragment_outcomes, page.key
+        assert_other_fragments_unchanged(scene, page, recorder, None, f"{page.persona} {page.key}")
