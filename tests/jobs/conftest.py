@@ -56,13 +56,20 @@ def eager_tasks():
 
 
 @pytest.fixture(autouse=True)
-def fresh_listing_cache():
-    """Start each test with empty cache tiers, because cached home listings outlive a test's rows."""
+def fresh_listing_cache_and_breakers():
+    """Start each test with empty cache tiers and closed module breakers.
+
+    Cached home listings outlive a test's rows, and a test that injects faults trips the
+    jobs module's breaker, which would turn the next test's pages into 503s.
+    """
     from django.core.cache import caches
 
+    from apps.modules.breaker import reset_breakers
     from apps.resilience.cache import clear_local
 
     clear_local()
     caches["default"].clear()
+    reset_breakers(["jobs", "hirers", "messaging"])
     yield
     clear_local()
+    reset_breakers(["jobs", "hirers", "messaging"])

@@ -133,7 +133,7 @@ def test_search_page_query_count_is_fixed(client, hirer, count, django_assert_ma
     for number in range(count):
         make_job(hirer, title=f"Paint house {number}")
 
-    # The bound covers the page's own queries plus the modules layer's per-request reads.
+    # The bound covers the page's own queries plus the modules layer's periodic reads.
     with django_assert_max_num_queries(12):
         response = client.get("/jobs/", {"q": "paint", "sort": "relevance"})
 
@@ -178,9 +178,13 @@ def test_search_query_count_does_not_grow_with_rows(client, hirer):
     from django.test.utils import CaptureQueriesContext
 
     def count_queries() -> int:
-        with CaptureQueriesContext(default_connection) as captured:
-            assert client.get("/jobs/", {"q": "paint"}).status_code == 200
-        return len(captured)
+        # The fewest of three loads, so the modules layer's periodic reload does not count.
+        counts = []
+        for _ in range(3):
+            with CaptureQueriesContext(default_connection) as captured:
+                assert client.get("/jobs/", {"q": "paint"}).status_code == 200
+            counts.append(len(captured))
+        return min(counts)
 
     make_job(hirer, title="Paint house first")
     client.get("/jobs/")  # warm the per-process caches of the modules layer
