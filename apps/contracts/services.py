@@ -73,7 +73,7 @@ def _lock(contract_id: int, milestone_id: int | None = None) -> tuple[Contract, 
     contract = Contract.objects.select_for_update().get(pk=contract_id)
     milestone = None
     if milestone_id is not None:
-        milestone = Milestone.objects.select_for_update().select_related("contract").get(pk=milestone_id)
+        milestone = Milestone.objects.select_for_update(of=("self",)).select_related("contract").get(pk=milestone_id)
     return contract, milestone
 
 

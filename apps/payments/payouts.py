@@ -50,7 +50,7 @@ logger = logging.getLogger(__name__)
 def _lock_payout(payout_id: int) -> Payout:
     milestone_id = Payout.objects.values_list("milestone_id", flat=True).get(pk=payout_id)
     milestone = contract_services.milestone_lock(milestone_id)
-    payout = Payout.objects.select_for_update().select_related("payout_method").get(pk=payout_id)
+    payout = Payout.objects.select_for_update(of=("self",)).select_related("payout_method").get(pk=payout_id)
     payout.milestone = milestone
     return payout
 
@@ -244,7 +244,7 @@ def payout_method_add(*, worker, network: str, phone: str, name: str) -> PayoutM
 def _lock_refund(refund_id: int) -> Refund:
     milestone_id = Refund.objects.values_list("milestone_id", flat=True).get(pk=refund_id)
     milestone = contract_services.milestone_lock(milestone_id)
-    refund = Refund.objects.select_for_update().select_related("collection").get(pk=refund_id)
+    refund = Refund.objects.select_for_update(of=("self",)).select_related("collection").get(pk=refund_id)
     refund.milestone = milestone
     return refund
 

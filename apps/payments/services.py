@@ -227,7 +227,7 @@ def collection_apply_result(*, collection_id: int, result: CollectionResult, sou
     milestone_id = Collection.objects.values_list("milestone_id", flat=True).get(pk=collection_id)
     with transaction.atomic():
         milestone = contract_services.milestone_lock(milestone_id)
-        collection = Collection.objects.select_for_update().select_related("payer").get(pk=collection_id)
+        collection = Collection.objects.select_for_update(of=("self",)).select_related("payer").get(pk=collection_id)
         collection.milestone = milestone
         if collection.status in (CollectionStatus.SUCCEEDED, CollectionStatus.FLAGGED):
             return collection
