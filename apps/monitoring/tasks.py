@@ -37,7 +37,7 @@ def evaluate_health() -> int:
     return evaluate()
 
 
-@shared_task(name=HEARTBEAT_TASK, ignore_result=True, time_limit=30)
+@shared_task(name=HEARTBEAT_TASK, ignore_result=True, time_limit=30, soft_time_limit=25)
 def worker_heartbeat() -> None:
     """Record that a worker took a task from the default queue, for brokers that cannot ping."""
     from apps.monitoring.metrics import worker_heartbeat_record

@@ -173,3 +173,17 @@ def test_admin_lists_incidents_for_staff(staff_client):
     assert b"module:payments" in listing.content
     assert detail.status_code == 200
     assert b"provider down" in detail.content
+
+
+def test_beat_schedule_includes_monitoring_tasks(settings):
+    schedule = settings.CELERY_BEAT_SCHEDULE
+
+    assert schedule["monitoring-evaluate-health"]["task"] == "monitoring.evaluate_health"
+    assert schedule["monitoring-worker-heartbeat"]["task"] == "monitoring.worker_heartbeat"
+
+
+def test_scheduled_tasks_have_consistent_time_limits():
+    from apps.monitoring.tasks import evaluate_health, worker_heartbeat
+
+    for task in (evaluate_health, worker_heartbeat):
+        assert task.soft_time_limit <= task.time_limit, task.name
