@@ -6,6 +6,7 @@ from datetime import timedelta
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
+from django.db import transaction
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -21,6 +22,9 @@ from apps.payments.forms import OtpForm, PayoutMethodForm, WalletForm
 from apps.payments.models import Collection, CollectionStatus
 
 logger = logging.getLogger(__name__)
+
+# Views that call the provider opt out of ATOMIC_REQUESTS, so a slow provider never holds a
+# request's transaction open; the services commit each step themselves.
 
 # The status fragment asks the provider itself at most this often per payment; in between
 # it shows what webhooks and the poller have already stored.
@@ -61,6 +65,7 @@ def transaction_detail(request, public_id):
     return render(request, "payments/transaction.html", {"posted": posted, "rows": rows})
 
 
+@transaction.non_atomic_requests
 @login_required
 @never_cache
 @require_http_methods(["GET", "POST"])
@@ -115,6 +120,7 @@ def collection_page(request, public_id):
     return render(request, "payments/collection.html", _collection_context(request, collection))
 
 
+@transaction.non_atomic_requests
 @login_required
 @never_cache
 def collection_status(request, public_id):
@@ -125,6 +131,7 @@ def collection_status(request, public_id):
     return render(request, "payments/_collection_status.html", _collection_context(request, collection))
 
 
+@transaction.non_atomic_requests
 @login_required
 @never_cache
 def collection_return(request, public_id):
@@ -134,6 +141,7 @@ def collection_return(request, public_id):
     return redirect("payments:collection", public_id=collection.public_id)
 
 
+@transaction.non_atomic_requests
 @login_required
 @require_POST
 def collection_check(request, public_id):
@@ -142,6 +150,7 @@ def collection_check(request, public_id):
     return redirect("payments:collection", public_id=collection.public_id)
 
 
+@transaction.non_atomic_requests
 @login_required
 @require_POST
 def collection_otp(request, public_id):
@@ -157,6 +166,7 @@ def collection_otp(request, public_id):
     return redirect("payments:collection", public_id=collection.public_id)
 
 
+@transaction.non_atomic_requests
 @login_required
 @never_cache
 @require_http_methods(["GET", "POST"])

@@ -2,6 +2,7 @@
 
 import logging
 
+from django.db import transaction
 from django.http import HttpResponse, HttpResponseBadRequest, HttpResponseNotFound
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
@@ -13,6 +14,7 @@ logger = logging.getLogger(__name__)
 
 
 @csrf_exempt
+@transaction.non_atomic_requests
 @require_http_methods(["POST", "PUT"])
 def webhook(request, provider_name):
     """Accept a delivery from `provider_name` (MTN MoMo sends PUT as well as POST)."""
