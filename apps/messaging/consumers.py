@@ -19,6 +19,7 @@ from django.utils.module_loading import import_string
 
 from apps.common.errors import DomainError, NotFound
 from apps.messaging import conf, realtime, selectors, services
+from apps.notifications.throttled_log import log_throttled
 
 logger = logging.getLogger(__name__)
 
@@ -26,6 +27,8 @@ logger = logging.getLogger(__name__)
 CLOSE_UNAUTHENTICATED = 4401
 CLOSE_NOT_FOUND = 4404
 CLOSE_SILENT = 4408
+# The channel layer (Redis) failed; the client falls back to polling and reconnects later.
+CLOSE_LAYER_DOWN = 4503
 # Messages replayed at most on one connect; a client further behind reloads the page.
 REPLAY_LIMIT = 200
 
@@ -37,6 +40,31 @@ class ConversationConsumer(AsyncJsonWebsocketConsumer):
         "read": "on_read",
         "pong": "on_pong",
     }
+
+    async def __call__(self, scope, receive, send):
+        # The outermost boundary of one socket: when the channel layer is down, channels-redis
+        # raises from the consumer's receive loop. Close the socket with a code the client
+        # retries later, instead of crashing the connection with a server error.
+        self.sent_close = False
+
+        async def tracking_send(message):
+            if message.get("type") == "websocket.close":
+                self.sent_close = True
+            await send(message)
+
+        try:
+            await super().__call__(scope, receive, tracking_send)
+        except Exception as error:  # Channel layers raise their own transport errors (redis, OSError...).
+            log_throttled(
+                logger,
+                logging.WARNING,
+                "messaging:socket",
+                "websocket closed after a channel layer failure: %r",
+                error,
+                extra={"path": scope.get("path")},
+            )
+            if not self.sent_close:
+                await send({"type": "websocket.close", "code": CLOSE_LAYER_DOWN})
 
     async def connect(self):
         self.conversation = None
@@ -111,7 +139,7 @@ class ConversationConsumer(AsyncJsonWebsocketConsumer):
             try:
                 await self.channel_layer.group_discard(group, self.channel_name)
             except Exception as error:  # The layer may be what failed; its group entries expire on their own.
-                logger.warning("could not leave group", extra={"group": group, "error": repr(error)})
+                logger.warning("could not leave group %s: %r", group, error)
         self.joined = []
         if self.conversation is not None:
             await database_sync_to_async(realtime.presence_clear)(self.conversation.pk, self.user.pk, self.channel_name)

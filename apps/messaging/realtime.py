@@ -81,8 +81,9 @@ def group_send(group: str, event: dict) -> bool:
             logger,
             logging.WARNING,
             "messaging:fanout",
-            "realtime fan-out failed; clients will catch up by replay or polling",
-            extra={"group": group, "event_type": event.get("type"), "error": repr(error)},
+            "realtime fan-out failed (%r); clients will catch up by replay or polling",
+            error,
+            extra={"group": group, "event_type": event.get("type")},
         )
         return False
     return True
@@ -100,9 +101,7 @@ def probe_channel_layer() -> bool:
     try:
         async_to_sync(_send_with_timeout)(layer, "messaging.health", {"type": "health.probe"})
     except Exception as error:  # Any failure means the layer is not usable right now.
-        log_throttled(
-            logger, logging.WARNING, "messaging:probe", "channel layer probe failed", extra={"error": repr(error)}
-        )
+        log_throttled(logger, logging.WARNING, "messaging:probe", "channel layer probe failed: %r", error)
         return False
     return True
 
@@ -119,9 +118,7 @@ def presence_mark(conversation_id: int, user_id: int, channel_name: str) -> None
     try:
         cache.set(presence_key(conversation_id, user_id), channel_name, timeout=ttl)
     except Exception as error:  # Presence is a hint; a cache outage only means more notifications.
-        log_throttled(
-            logger, logging.WARNING, "messaging:presence", "presence update failed", extra={"error": repr(error)}
-        )
+        log_throttled(logger, logging.WARNING, "messaging:presence", "presence update failed: %r", error)
 
 
 def presence_clear(conversation_id: int, user_id: int, channel_name: str) -> None:
@@ -130,9 +127,7 @@ def presence_clear(conversation_id: int, user_id: int, channel_name: str) -> Non
         if cache.get(key) == channel_name:
             cache.delete(key)
     except Exception as error:  # Presence is a hint; a stale entry expires with its timeout.
-        log_throttled(
-            logger, logging.WARNING, "messaging:presence", "presence update failed", extra={"error": repr(error)}
-        )
+        log_throttled(logger, logging.WARNING, "messaging:presence", "presence update failed: %r", error)
 
 
 def is_present(conversation_id: int, user_id: int) -> bool:
@@ -140,7 +135,5 @@ def is_present(conversation_id: int, user_id: int) -> bool:
     try:
         return cache.get(presence_key(conversation_id, user_id)) is not None
     except Exception as error:  # Unknown presence counts as away, so the person is notified.
-        log_throttled(
-            logger, logging.WARNING, "messaging:presence", "presence read failed", extra={"error": repr(error)}
-        )
+        log_throttled(logger, logging.WARNING, "messaging:presence", "presence read failed: %r", error)
         return False

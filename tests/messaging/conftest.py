@@ -103,3 +103,48 @@ def dead_layer(settings):
         }
     }
     return settings
+
+
+class HungServer:
+    """A TCP server on 127.0.0.1 that accepts connections and never answers."""
+
+    def __init__(self):
+        import threading
+
+        self.sock = socket.socket()
+        self.sock.bind(("127.0.0.1", 0))
+        self.sock.listen(16)
+        self.port = self.sock.getsockname()[1]
+        self.connections = []
+        self.running = True
+        self.thread = threading.Thread(target=self._accept, daemon=True)
+        self.thread.start()
+
+    def _accept(self):
+        while self.running:
+            try:
+                connection, _ = self.sock.accept()
+            except OSError:
+                return
+            self.connections.append(connection)
+
+    def stop(self):
+        self.running = False
+        self.sock.close()
+        for connection in self.connections:
+            connection.close()
+
+
+@pytest.fixture
+def hung_layer(settings):
+    """channels-redis pointed at a server that accepts and never replies: the layer hangs."""
+    server = HungServer()
+    settings.CHANNEL_LAYERS = {
+        "default": {
+            "BACKEND": "channels_redis.core.RedisChannelLayer",
+            "CONFIG": {"hosts": [f"redis://127.0.0.1:{server.port}/0"]},
+        }
+    }
+    settings.MESSAGING_FANOUT_TIMEOUT = 0.3
+    yield server
+    server.stop()

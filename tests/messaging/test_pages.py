@@ -265,6 +265,26 @@ def test_message_sent_while_channel_layer_down_arrives_by_polling(
     assert "Layer is down" in poll.content.decode()
 
 
+def test_send_with_hung_channel_layer_is_stored(
+    conversation, worker_client, hirer_client, hung_layer, caplog, django_capture_on_commit_callbacks
+):
+    from apps.notifications import throttled_log
+
+    throttled_log.reset()
+    with django_capture_on_commit_callbacks(execute=True):
+        first = worker_client.post(thread_url(conversation), {"body": "First while hung", "client_id": "h-1"})
+    with django_capture_on_commit_callbacks(execute=True):
+        second = worker_client.post(thread_url(conversation), {"body": "Second while hung", "client_id": "h-2"})
+
+    assert first.status_code == 302
+    assert second.status_code == 302
+    assert list(Message.objects.values_list("body", flat=True)) == ["First while hung", "Second while hung"]
+    assert "TimeoutError" in caplog.text
+    poll = hirer_client.get(f"{thread_url(conversation)}after/?after=0").content.decode()
+    assert "First while hung" in poll
+    assert "Second while hung" in poll
+
+
 # Starting conversations ---------------------------------------------------------------
 
 

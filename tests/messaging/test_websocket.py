@@ -375,3 +375,13 @@ def test_answering_pings_keeps_socket_open(conversation, worker, redis_layer, se
         return pings
 
     assert run(scenario) == 5
+
+
+def test_socket_closes_cleanly_when_channel_layer_down(conversation, worker, dead_layer):
+    client = session_client(worker)
+
+    async def scenario():
+        _communicator, connected, code = await open_socket(client, conversation)
+        return connected, code
+
+    assert run(scenario) == (False, 4503)
