@@ -265,6 +265,8 @@ def get_or_build(
 def _build_with_shared_lock(key, build, fresh, stale, versions, usable_stale):
     token = uuid.uuid4().hex
     lock_ttl = settings.RESILIENCE_CACHE_LOCK_SECONDS
+    # NOTE: add() is atomic on Redis (SET NX). Django's file cache checks and then writes,
+    # so on the embedded default two processes can rarely both build the same key.
     got_lock = _shared_call("add", _lock_key(key), token, lock_ttl, default=_MISSING)
     if got_lock is _MISSING or (got_lock is False and not _shared_available()):
         got_lock = False  # the shared tier is down: build here without waiting

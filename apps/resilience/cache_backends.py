@@ -89,6 +89,8 @@ class ResilientRedisCache(RedisCache):
             return args[1] if len(args) > 1 else kwargs.get("default")
         if method in ("incr", "decr", "incr_version"):
             raise ValueError("cache unavailable")
+        if method == "set_many":
+            return list(args[0]) if args else list(kwargs.get("data", {}))  # every key failed
         return _MISS_RESULTS.get(method)
 
     def _note_outage(self, error: Exception) -> None:

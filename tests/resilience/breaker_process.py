@@ -33,6 +33,12 @@ def main() -> None:
                 outcomes.append("failed")
             except BreakerOpen:
                 outcomes.append("fast-failed")
+    elif action == "claim":
+        # Ask for a permit and never report back, as a probe still in flight would.
+        try:
+            outcomes.append("probe" if target.allow().probe else "closed")
+        except BreakerOpen:
+            outcomes.append("fast-failed")
     elif action == "call":
         try:
             outcomes.append(target.call(lambda: "ok"))

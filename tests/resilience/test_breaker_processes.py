@@ -78,3 +78,23 @@ def test_processes_fall_back_locally_when_store_down():
     assert "fast-failed" in tripped["outcomes"]
     assert fresh["outcomes"] == ["ok"]
     assert fresh["shared"] is False
+
+
+def test_half_open_admits_one_probe_across_processes(tmp_path):
+    from apps.resilience.breaker_store import build_store
+    from apps.resilience.breakers import BreakerConfig, CircuitBreaker
+
+    store = f"sqlite:///{tmp_path / 'shared.sqlite3'}"
+    parent = CircuitBreaker("sms", BreakerConfig(consecutive_failures=1, open_seconds=0.01), build_store(store))
+    with pytest.raises(ConnectionError):
+        parent.call(_refused)
+
+    processes = [start_process("claim", "sms", store) for _ in range(4)]
+    outputs = [json.loads(p.communicate(timeout=60)[0].strip().splitlines()[-1]) for p in processes]
+
+    outcomes = sorted(o["outcomes"][0] for o in outputs)
+    assert outcomes == ["fast-failed", "fast-failed", "fast-failed", "probe"]
+
+
+def _refused():
+    raise ConnectionError("refused")
