@@ -1,4 +1,4 @@
-"""Who may see the operators' pages: staff for /ops/, a token or an allowed address for /metrics.
+"""Access rules for the operators' pages: staff for /ops/, a token or an allowed address for /metrics.
 
 Everyone else gets 404, so the pages do not reveal that they exist.
 """

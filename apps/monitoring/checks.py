@@ -181,7 +181,7 @@ def _existing_ancestor(path: Path) -> Path:
 
 @dataclasses.dataclass
 class DiskCheck(HealthCheck):
-    """Report the fullest volume that holds uploads, var/ or the SQLite database.
+    """Report the fullest volume that contains uploads, var/ or the SQLite database.
 
     Uses shutil.disk_usage from the standard library, so the check needs no psutil.
     """

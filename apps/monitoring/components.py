@@ -1,4 +1,4 @@
-"""Which checks exist: the shared dependencies, and one check per registered module.
+"""The set of checks: the shared dependencies, and one check per registered module.
 
 Dependencies are listed here; modules come from the module registry in apps.modules,
 where each domain app declares its own health check. A module's check is keyed
@@ -65,7 +65,7 @@ class ModuleCheck(HealthCheck):
     """Run a registered module's own health check, then its switches.
 
     A module switched off for maintenance, or with an injected fault, warns: operators
-    did that on purpose, and the status should say so rather than hide it.
+    did that on purpose, and the status should show it rather than hide it.
     """
 
     name: str

@@ -134,7 +134,7 @@ class CheckRunner:
             self._cache.clear()
 
     def run(self, components: Iterable[Component]) -> list[CheckResult]:
-        """Return one result per component, answering within the configured deadline."""
+        """Return one result per component, waiting no longer than the configured deadline."""
         settings = conf.get()
         started = time.monotonic()
         pending = []
@@ -229,7 +229,7 @@ runner = CheckRunner()
 def overall_status(results: Iterable[CheckResult], *, also_critical: Iterable[str] = ()) -> str:
     """Fail when a critical check fails; warn when anything else is not passing.
 
-    `also_critical` names checks to treat as critical for this answer only, such as a
+    `also_critical` names checks to treat as critical for this response only, such as a
     module's own check on that module's endpoint.
     """
     extra = set(also_critical)

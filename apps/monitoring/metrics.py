@@ -45,7 +45,7 @@ CACHE_EVENTS = ("hit", "stale", "miss")
 # replaced by the maintenance partial on purpose. Any other outcome (error, timeout,
 # breaker_open) showed the degraded partial.
 FRAGMENT_NOT_DEGRADED = frozenset({"ok", "skipped", "maintenance"})
-# Longest pause between attempts to reach a store that is down, in seconds.
+# Maximum pause between attempts to reach a store that is down, in seconds.
 MAX_RETRY_PAUSE = 30.0
 EVENTS_BUFFERED = 200
 

@@ -1,7 +1,7 @@
 """Prometheus exposition of the shared figures, with a `module` label where one applies.
 
 The collector reads the shared metrics store and the cached health results on each
-scrape, so any process answers for all of them; no multiprocess directory is needed.
+scrape, so any process reports the figures of all of them; no multiprocess directory is needed.
 Window figures are gauges over the rolling windows (1m, 15m, 1h), named by window.
 """
 

@@ -1,6 +1,6 @@
 """Monitoring URLs, included at the site root.
 
-HealthEndpointMiddleware normally answers the /health/ paths first; these routes serve
+HealthEndpointMiddleware normally serves the /health/ paths first; these routes serve
 them when that middleware is not installed and let reverse() build their addresses.
 """
 

@@ -36,7 +36,7 @@ def _default_app() -> Celery:
 
 
 def parse_ping_replies(replies) -> list[str]:
-    """Return the names of the workers that answered with a well-formed pong.
+    """Return the names of the workers that replied with a well-formed pong.
 
     `replies` is what Celery's control.ping returns: a list of one-entry mappings,
     {worker_name: {"ok": "pong"}}. Raises MalformedReply naming the first bad entry.
@@ -98,7 +98,7 @@ class WorkerCheck(HealthCheck):
 
     app: Celery = dataclasses.field(default_factory=_default_app, repr=False)
     # Seconds to collect ping replies, and again to collect queue lists; a worker that
-    # answers later than this counts as absent.
+    # replies later than this counts as absent.
     reply_timeout: float = dataclasses.field(default=0.5, repr=False)
     # Broker to use with a custom `app`; the site's app follows CELERY_BROKER_URL.
     broker_url: str | None = dataclasses.field(default=None, repr=False)
