@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from apps.common.phone import mask_phone
+from apps.modules.faults import inject
 from apps.notifications import conf
 from apps.notifications.dispatch import enqueue_delivery
 from apps.notifications.events import Channel
@@ -133,6 +134,7 @@ def _send_email(delivery: Delivery) -> str:
     notification = delivery.notification
     try:
         with breaker("email").guard():
+            inject("email")
             send_mail(
                 subject=notification.title,
                 message=email_text(notification),

@@ -12,6 +12,7 @@ import requests
 from django.utils.module_loading import import_string
 
 from apps.common.phone import mask_phone
+from apps.modules.faults import inject
 from apps.notifications import conf
 from apps.resilience.breakers import BreakerOpen
 from apps.resilience.policy import OutboundUnavailable, policy_for
@@ -44,6 +45,10 @@ class ConsoleSmsGateway:
     """Log the masked number and the text instead of sending; for the embedded default."""
 
     def send(self, *, to: str, text: str, reference: str) -> str:
+        try:
+            inject("sms")
+        except ConnectionError as error:  # An operator's fault drill ("faults set sms raise").
+            raise SmsTemporaryError(f"SMS gateway unreachable: {error}") from error
         logger.info("SMS to %s: %s", mask_phone(to), text, extra={"reference": reference})
         return f"console-{reference}"
 

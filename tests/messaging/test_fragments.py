@@ -71,3 +71,21 @@ def test_health_check_ok_with_channel_layer(redis_layer):
     from apps.messaging.module import channel_layer_health
 
     assert channel_layer_health().status == "ok"
+
+
+def test_failing_messaging_fragment_degrades_in_nav(conversation, worker, hirer_client, caplog):
+    from apps.modules.faults import fault_clear, fault_set
+
+    message_send(conversation=conversation, sender=worker, body="One")
+    fault_set(target="messaging.fragments", spec="raise")
+    try:
+        response = hirer_client.get("/notifications/")
+    finally:
+        fault_clear(target="messaging.fragments")
+
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert 'data-module="messaging"' in html
+    assert 'id="messages-counter"' not in html
+    assert 'id="notification-bell"' in html, "the other counters still render"
+    assert "<h1>Notifications</h1>" in html

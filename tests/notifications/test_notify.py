@@ -251,3 +251,44 @@ def test_sms_text_carries_full_link_when_site_url_is_set(worker, settings):
 
     settings.KELMAH_SITE_URL = "https://kelmah.example/"
     assert sms_text(notification) == "Kelmah: Paid https://kelmah.example/payments/1/"
+
+
+def test_email_survives_mail_server_outage(worker, settings):
+    breaker("email").reset(reason="test start")
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST = "127.0.0.1"
+    settings.EMAIL_PORT = closed_port()
+    settings.EMAIL_TIMEOUT = 1
+    preferences_update(user=worker, choices={("payment.updated", Channel.SMS): False})
+    notify(user=worker, event="payment.updated", title="Payout sent", body="GH₵ 120.00 is on its way.")
+    delivery = Delivery.objects.get(channel=Channel.EMAIL)
+
+    assert delivery_attempt(delivery.pk).status == "retry"
+    delivery.refresh_from_db()
+    assert delivery.status == DeliveryStatus.PENDING
+    assert "email server unavailable" in delivery.last_error
+    assert mail.outbox == []
+
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    breaker("email").reset(reason="mail server is back")
+    assert delivery_attempt(delivery.pk).status == "sent"
+    assert delivery_attempt(delivery.pk).status == "skipped"
+    assert len(mail.outbox) == 1
+    assert mail.outbox[0].body.startswith("GH₵ 120.00 is on its way.")
+
+
+def test_sms_fault_drill_keeps_delivery_pending(worker):
+    from apps.modules.faults import fault_clear, fault_set
+
+    preferences_update(user=worker, choices={("payment.updated", Channel.EMAIL): False})
+    notify(user=worker, event="payment.updated", title="Paid", body="")
+    delivery = Delivery.objects.get(channel=Channel.SMS)
+    fault_set(target="sms", spec="raise")
+    try:
+        assert delivery_attempt(delivery.pk).status == "retry"
+    finally:
+        fault_clear(target="sms")
+
+    assert delivery_attempt(delivery.pk).status == "sent"
+    delivery.refresh_from_db()
+    assert delivery.attempts == 2
