@@ -1,6 +1,8 @@
 from django.contrib import admin
+from django.utils.translation import gettext as _
 
 from apps.notifications.models import Delivery, Notification
+from apps.notifications.services import delivery_retry
 
 
 @admin.register(Notification)
@@ -17,3 +19,9 @@ class DeliveryAdmin(admin.ModelAdmin):
     list_filter = ["channel", "status"]
     raw_id_fields = ["notification", "user"]
     readonly_fields = ["last_error", "provider_reference"]
+    actions = ["retry_failed"]
+
+    @admin.action(description=_("Send the selected failed deliveries again"))
+    def retry_failed(self, request, queryset):
+        retried = sum(1 for delivery in queryset if delivery_retry(delivery=delivery))
+        self.message_user(request, _("%(count)d deliveries queued again.") % {"count": retried})

@@ -11,7 +11,7 @@ from apps.common.errors import DomainError, NotFound
 from apps.notifications import conf
 from apps.notifications.dispatch import enqueue_delivery
 from apps.notifications.events import EVENTS, Channel
-from apps.notifications.models import DedupeKey, Delivery, Notification, Preference
+from apps.notifications.models import DedupeKey, Delivery, DeliveryStatus, Notification, Preference
 from apps.notifications.selectors import channels_for
 from apps.notifications.throttled_log import log_throttled
 
@@ -175,6 +175,24 @@ def notification_group_mark_read(*, user, group_key: str) -> int:
     return Notification.objects.filter(user=user, group_key=group_key, read_at__isnull=True).update(
         read_at=timezone.now()
     )
+
+
+def delivery_retry(*, delivery: Delivery) -> bool:
+    """Queue a failed delivery again from its first attempt (an operator's action).
+
+    Returns False, changing nothing, unless the delivery is failed.
+    """
+    with transaction.atomic():
+        changed = Delivery.objects.filter(pk=delivery.pk, status=DeliveryStatus.FAILED).update(
+            status=DeliveryStatus.PENDING, attempts=0, last_error="", next_attempt_at=timezone.now()
+        )
+        if not changed:
+            return False
+        delivery.refresh_from_db()
+        # The dedupe key includes the attempt count, so reset deliveries need a fresh one.
+        enqueue_delivery(delivery, retry_round=timezone.now().strftime("%Y%m%d%H%M%S%f"))
+    logger.info("notification delivery requeued by an operator", extra={"delivery_id": delivery.pk})
+    return True
 
 
 def preferences_update(*, user, choices: dict[tuple[str, str], bool]) -> None:

@@ -292,3 +292,23 @@ def test_sms_fault_drill_keeps_delivery_pending(worker):
     assert delivery_attempt(delivery.pk).status == "sent"
     delivery.refresh_from_db()
     assert delivery.attempts == 2
+
+
+def test_operator_retries_failed_delivery(worker, http_sms, sms_provider, settings):
+    from apps.notifications.services import delivery_retry
+
+    http_sms.KELMAH_SMS_API_URL = f"http://127.0.0.1:{closed_port()}/send"
+    settings.NOTIFICATIONS_DELIVERY_MAX_ATTEMPTS = 1
+    notify(user=worker, event="payment.updated", title="Paid", body="")
+    delivery = Delivery.objects.get(channel=Channel.SMS)
+    assert delivery_attempt(delivery.pk).status == "failed"
+    queued_before = OutboxMessage.objects.count()
+
+    assert delivery_retry(delivery=delivery) is True
+    assert delivery_retry(delivery=delivery) is False, "only failed deliveries are retried"
+
+    assert OutboxMessage.objects.count() == queued_before + 1
+    breaker("sms").reset(reason="gateway is back")
+    http_sms.KELMAH_SMS_API_URL = sms_provider.url
+    assert delivery_attempt(delivery.pk).status == "sent"
+    assert len(sms_provider.received) == 1
