@@ -3,9 +3,11 @@
 Protocol (JSON text frames, each with a "type"):
   client -> server: message.send {body, client_id}, typing {}, read {message_id}, pong {}
   server -> client: message.new {message}, message.ack {client_id, message}, typing {user_id, name},
-                    read {user_id, last_read_message_id}, ping {}, error {code, message, client_id?}
+                    read {user_id, last_read_message_id}, ping {}, resync {},
+                    error {code, message, client_id?}
 On connect the server replays every message with id > last_seen, oldest first, before any
-live one, and never sends one message id twice on one socket.
+live one, and never sends one message id twice on one socket. A client more than
+REPLAY_LIMIT messages behind gets `resync` instead and reloads the thread.
 """
 
 import asyncio
@@ -29,7 +31,7 @@ CLOSE_NOT_FOUND = 4404
 CLOSE_SILENT = 4408
 # The channel layer (Redis) failed; the client falls back to polling and reconnects later.
 CLOSE_LAYER_DOWN = 4503
-# Messages replayed at most on one connect; a client further behind reloads the page.
+# Maximum messages replayed on one connect; a client further behind gets "resync" and reloads.
 REPLAY_LIMIT = 200
 
 
@@ -115,6 +117,9 @@ class ConversationConsumer(AsyncJsonWebsocketConsumer):
 
     async def _replay(self, last_seen: int) -> None:
         messages = await database_sync_to_async(self._messages_after)(last_seen)
+        if len(messages) > REPLAY_LIMIT:
+            await self.send_json({"type": "resync"})
+            messages = []
         for message in messages:
             await self._send_message("message.new", message)
         read = await database_sync_to_async(selectors.read_state)(conversation=self.conversation)
@@ -122,7 +127,7 @@ class ConversationConsumer(AsyncJsonWebsocketConsumer):
             await self.send_json({"type": "read", "user_id": user_id, "last_read_message_id": last_read})
 
     def _messages_after(self, last_seen: int) -> list[dict]:
-        rows = selectors.messages_after(conversation=self.conversation, after=last_seen, limit=REPLAY_LIMIT)
+        rows = selectors.messages_after(conversation=self.conversation, after=last_seen, limit=REPLAY_LIMIT + 1)
         return [realtime.serialize_message(message) for message in rows]
 
     async def _send_message(self, kind: str, message: dict, **extra) -> None:

@@ -84,8 +84,11 @@ def messages_before(*, conversation: Conversation, before: int | None = None, li
 
 
 def messages_after(*, conversation: Conversation, after: int, limit: int | None = None) -> list[Message]:
-    """Return up to `limit` messages with id greater than `after`, oldest first."""
-    limit = _clamp(limit, default=conf.get("MESSAGING_MAX_PAGE_SIZE"))
+    """Return up to `limit` messages with id greater than `after`, oldest first.
+
+    `limit` defaults to MESSAGING_MAX_PAGE_SIZE; callers that take it from a client bound it.
+    """
+    limit = max(1, limit or conf.get("MESSAGING_MAX_PAGE_SIZE"))
     return list(conversation.messages.select_related("sender").filter(id__gt=after).order_by("id")[:limit])
 
 

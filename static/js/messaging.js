@@ -337,6 +337,10 @@
       clearTimeout(typingTimer);
       typingTimer = setTimeout(function () { typingEl.hidden = true; }, TYPING_SHOW_MS);
     },
+    "resync": function () {
+      // Too far behind to replay: the server-rendered thread is the quickest catch-up.
+      location.reload();
+    },
     "ping": function () {
       socket.send(JSON.stringify({ type: "pong" }));
     },

@@ -385,3 +385,25 @@ def test_socket_closes_cleanly_when_channel_layer_down(conversation, worker, dea
         return connected, code
 
     assert run(scenario) == (False, 4503)
+
+
+def test_client_far_behind_is_told_to_resync(conversation, worker, hirer, redis_layer, monkeypatch):
+    from apps.messaging import consumers
+
+    monkeypatch.setattr(consumers, "REPLAY_LIMIT", 3)
+    client = session_client(worker)
+    sent = [message_send(conversation=conversation, sender=hirer, body=f"Message {n}") for n in range(5)]
+
+    async def scenario():
+        behind, _, _ = await open_socket(client, conversation, last_seen=0)
+        far = await frames(behind)
+        await behind.disconnect()
+        near, _, _ = await open_socket(client, conversation, last_seen=sent[1].pk)
+        close = await frames(near)
+        await near.disconnect()
+        return far, close
+
+    far, close = run(scenario)
+    assert of_type(far, "resync") == [{"type": "resync"}]
+    assert of_type(far, "message.new") == []
+    assert [frame["message"]["id"] for frame in of_type(close, "message.new")] == [m.pk for m in sent[2:]]
