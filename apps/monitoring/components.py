@@ -29,6 +29,9 @@ from apps.monitoring.workers import WorkerCheck
 # Modules that stop doing their work, not just slow down, when background workers or the
 # broker are gone: payment verification, payouts and notification delivery run there.
 BACKGROUND_MODULES = ("payments", "notifications", "contracts")
+# How a module check's output says the module is off; the dashboard shows such a module as
+# in maintenance rather than degraded.
+MAINTENANCE_NOTE = "switched off for maintenance"
 # Modules that push live updates through the channel layer.
 REALTIME_MODULES = ("messaging", "notifications")
 # Modules that accept uploads.
@@ -79,7 +82,8 @@ class ModuleCheck(HealthCheck):
             raise ServiceUnavailable(result.detail or f"Module {self.name} reports a failure")
         notes = [result.detail] if result.status == "warn" and result.detail else []
         switched_off = _switched_off(self.name)
-        if switched_off is not None:
+        already_said = any(MAINTENANCE_NOTE in note.lower() for note in notes)
+        if switched_off is not None and not already_said:
             notes.append(f"Switched off for maintenance: {switched_off.reason or 'no reason given'}")
         notes.extend(f"Fault injected on {rule.target}: {rule.spec}" for rule in _module_faults(self.name))
         if result.status == "warn" or notes:

@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from apps.monitoring import components, conf, selectors
+from apps.monitoring import components, conf, metrics, selectors
 from apps.monitoring.health import FAIL, PASS, WARN, overall_status, runner
 from apps.monitoring.models import Incident, IncidentStatus, SubjectState
 from apps.monitoring.status import SubjectView, current_statuses
@@ -54,6 +54,10 @@ def _module_extras(name: str) -> tuple[str, list[str]]:
 
 
 def _safe(reader, default):
+    # While the flusher finds the store down, reading it would only wait for the same
+    # timeout again on every refresh.
+    if metrics.recorder.store_failing():
+        return default
     try:
         return reader()
     except Exception:  # the shared store is down; the dashboard still shows the checks
@@ -112,4 +116,5 @@ def snapshot() -> dict:
         "incidents": incidents,
         "open_incidents": sum(1 for incident in incidents if incident.status != IncidentStatus.RESOLVED),
         "refresh_seconds": settings.ops_refresh_seconds,
+        "store_failing": metrics.recorder.store_failing(),
     }

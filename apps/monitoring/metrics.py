@@ -146,6 +146,10 @@ class Recorder:
             self._note_success()
             return True
 
+    def store_failing(self) -> bool:
+        """Return True while the last write to the store failed and its retry pause runs."""
+        return time.monotonic() < self._retry_at
+
     def _keep(self, counters: Counters, events: list[dict]) -> None:
         """Put unwritten data back, dropping slots the store would no longer keep."""
         now = time.time()

@@ -49,7 +49,7 @@ def status_of_check(result: CheckResult) -> str:
     if result.status == WARN:
         if result.observed_value == "unknown":
             return SubjectStatus.UNKNOWN
-        if result.output.startswith("Switched off for maintenance"):
+        if components.MAINTENANCE_NOTE in result.output.lower():
             return SubjectStatus.MAINTENANCE
         return SubjectStatus.DEGRADED
     return SubjectStatus.HEALTHY

@@ -213,3 +213,18 @@ def test_metrics_for_allowed_address(client, settings):
 
     assert response.status_code == 200
     assert b"kelmah_websocket_connections" in response.content
+
+
+@pytest.mark.django_db
+def test_ops_says_when_metrics_store_is_down(staff_client, settings, tmp_path):
+    blocked = tmp_path / "not-a-directory"
+    blocked.write_text("a file where the store's folder should be")
+    settings.KELMAH_METRICS_SQLITE_PATH = blocked / "metrics.sqlite3"
+    metrics.record_request("jobs", "view", 10, 200)
+    assert metrics.flush() is False
+
+    response = staff_client.get("/ops/")
+
+    assert response.status_code == 200
+    assert b"The shared metrics store is unreachable" in response.content
+    assert b'data-subject="module:jobs"' in response.content
