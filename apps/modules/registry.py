@@ -151,22 +151,9 @@ class Module:
     def check_health(self) -> HealthResult:
         """Run the module's health check; an exception in it is reported as a failure.
 
-        A module switched off for maintenance, or whose fragment breaker is open, is
-        reported as "warn" before its own check runs.
+        Maintenance and breaker state are not folded in here: monitoring reports them
+        next to this result, so an operator sees each cause separately.
         """
-        from apps.modules import maintenance
-        from apps.modules.breaker import get_breaker
-
-        switched_off = maintenance.switched_off(self.name)
-        if switched_off is not None:
-            return HealthResult("warn", f"switched off for maintenance: {switched_off.reason or 'no reason given'}")
-        try:
-            breaker_state = get_breaker(self.name).state
-        except Exception as error:
-            logger.warning("Could not read the breaker of module %s: %r", self.name, error)
-            breaker_state = "unknown"
-        if breaker_state in ("open", "half_open"):
-            return HealthResult("warn", f"fragment breaker is {breaker_state.replace('_', '-')}")
         if self.health_check is None:
             return HealthResult("ok", "no health check declared")
         try:

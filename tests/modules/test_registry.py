@@ -114,30 +114,3 @@ def test_health_check_result_and_failures():
 def test_health_result_rejects_unknown_status():
     with pytest.raises(ValueError):
         HealthResult("great")
-
-
-@pytest.mark.django_db
-def test_health_warns_when_switched_off():
-    from apps.modules import maintenance
-
-    maintenance.module_switch_off(module_name="payments", reason="Provider migration")
-
-    result = registry.get_module("payments").check_health()
-
-    assert result.status == "warn"
-    assert "Provider migration" in result.detail
-
-
-@pytest.mark.django_db
-def test_health_warns_when_breaker_open(settings):
-    from apps.modules.breaker import get_breaker
-
-    settings.KELMAH_MODULE_BREAKER_FAILURES = 1
-    fragments_breaker = get_breaker("contracts")
-    assert fragments_breaker.allow()
-    fragments_breaker.record_failure()
-
-    result = registry.get_module("contracts").check_health()
-
-    assert result.status == "warn"
-    assert "breaker" in result.detail
