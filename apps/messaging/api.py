@@ -5,6 +5,7 @@ in is a 404. Sends are idempotent on client_id (or the Idempotency-Key header).
 """
 
 from django.http import Http404
+from drf_spectacular.utils import extend_schema
 from rest_framework import status
 from rest_framework.decorators import api_view, parser_classes, permission_classes
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
@@ -15,7 +16,12 @@ from apps.accounts.models import Role
 from apps.common.errors import NotFound
 from apps.messaging import lookups, realtime, selectors, services
 from apps.messaging.serializers import (
+    ConversationListSchema,
+    ConversationSchema,
     CursorSerializer,
+    MessageListSchema,
+    MessageSchema,
+    ReadResultSchema,
     ReadSerializer,
     SendSerializer,
     StartSerializer,
@@ -31,6 +37,13 @@ def _conversation(request, public_id):
         raise Http404 from None
 
 
+@extend_schema(methods=["GET"], responses=ConversationListSchema, operation_id="messaging_conversations_list")
+@extend_schema(
+    methods=["POST"],
+    request=StartSerializer,
+    responses=ConversationSchema,
+    operation_id="messaging_conversations_start",
+)
 @api_view(["GET", "POST"])
 @permission_classes([IsAuthenticated])
 def conversations(request):
@@ -51,6 +64,7 @@ def conversations(request):
     return Response(conversation_data(conversation, user=user), status=status.HTTP_200_OK)
 
 
+@extend_schema(responses=ConversationSchema, operation_id="messaging_conversation_detail")
 @api_view(["GET"])
 @permission_classes([IsAuthenticated])
 def conversation_detail(request, public_id):
@@ -64,6 +78,16 @@ def conversation_detail(request, public_id):
     )
 
 
+@extend_schema(
+    methods=["GET"], parameters=[CursorSerializer], responses=MessageListSchema, operation_id="messaging_messages_list"
+)
+@extend_schema(
+    methods=["POST"],
+    request={"application/json": SendSerializer, "multipart/form-data": SendSerializer},
+    responses={201: MessageSchema, 200: MessageSchema},
+    operation_id="messaging_messages_send",
+    description="Send a message. A client_id (or Idempotency-Key) already stored returns that message with 200.",
+)
 @api_view(["GET", "POST"])
 @permission_classes([IsAuthenticated])
 @parser_classes([JSONParser, MultiPartParser, FormParser])
@@ -102,6 +126,7 @@ def _list_messages(request, conversation) -> Response:
     return Response({"results": [realtime.serialize_message(row) for row in rows], "has_more": has_more})
 
 
+@extend_schema(request=ReadSerializer, responses=ReadResultSchema, operation_id="messaging_conversation_read")
 @api_view(["POST"])
 @permission_classes([IsAuthenticated])
 def read(request, public_id):

@@ -68,3 +68,60 @@ def conversation_data(conversation, *, user, unread: int | None = None, last_rea
     if last_read is not None:
         data["read"] = {str(user_id): message_id for user_id, message_id in last_read.items()}
     return data
+
+
+# Response shapes, for the API schema. The data itself comes from realtime.serialize_message
+# and conversation_data, shared with the websocket.
+
+
+class SenderSchema(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+
+
+class AttachmentSchema(serializers.Serializer):
+    url = serializers.CharField()
+    name = serializers.CharField()
+    type = serializers.ChoiceField(choices=["image/jpeg", "image/png", "image/webp", "application/pdf"])
+    size = serializers.IntegerField(help_text="Bytes.")
+
+
+class MessageSchema(serializers.Serializer):
+    id = serializers.IntegerField(help_text="Grows with every message; the cursor for after/before.")
+    conversation = serializers.UUIDField()
+    sender = SenderSchema()
+    body = serializers.CharField()
+    attachment = AttachmentSchema(allow_null=True)
+    client_id = serializers.CharField(allow_null=True)
+    created_at = serializers.DateTimeField()
+
+
+class JobRefSchema(serializers.Serializer):
+    id = serializers.IntegerField()
+    title = serializers.CharField()
+
+
+class ConversationSchema(serializers.Serializer):
+    id = serializers.UUIDField()
+    job = JobRefSchema(allow_null=True)
+    other = SenderSchema()
+    last_message = MessageSchema(allow_null=True)
+    last_message_at = serializers.DateTimeField(allow_null=True)
+    created_at = serializers.DateTimeField()
+    unread = serializers.IntegerField(required=False, help_text="In the list only.")
+    read = serializers.DictField(
+        child=serializers.IntegerField(), required=False, help_text="User id to last read message id (detail only)."
+    )
+
+
+class ConversationListSchema(serializers.Serializer):
+    results = ConversationSchema(many=True)
+
+
+class MessageListSchema(serializers.Serializer):
+    results = MessageSchema(many=True)
+    has_more = serializers.BooleanField()
+
+
+class ReadResultSchema(serializers.Serializer):
+    last_read_message_id = serializers.IntegerField()

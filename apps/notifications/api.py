@@ -1,3 +1,4 @@
+from drf_spectacular.utils import extend_schema
 from rest_framework import status
 from rest_framework.decorators import api_view, permission_classes
 from rest_framework.permissions import IsAuthenticated
@@ -5,9 +6,16 @@ from rest_framework.response import Response
 
 from apps.common.api.pagination import CappedPageNumberPagination
 from apps.notifications import selectors, services
-from apps.notifications.serializers import NotificationSerializer, PreferencesSerializer
+from apps.notifications.serializers import (
+    MarkedReadSchema,
+    NotificationSerializer,
+    PreferencesSchema,
+    PreferencesSerializer,
+    UnreadCountSchema,
+)
 
 
+@extend_schema(responses=NotificationSerializer(many=True))
 @api_view(["GET"])
 @permission_classes([IsAuthenticated])
 def notification_list(request):
@@ -16,12 +24,14 @@ def notification_list(request):
     return paginator.get_paginated_response(NotificationSerializer(page, many=True).data)
 
 
+@extend_schema(responses=UnreadCountSchema)
 @api_view(["GET"])
 @permission_classes([IsAuthenticated])
 def unread_count(request):
     return Response({"unread": selectors.unread_count(request.user)})
 
 
+@extend_schema(request=None, responses=NotificationSerializer)
 @api_view(["POST"])
 @permission_classes([IsAuthenticated])
 def notification_read(request, notification_id: int):
@@ -29,6 +39,7 @@ def notification_read(request, notification_id: int):
     return Response(NotificationSerializer(notification).data)
 
 
+@extend_schema(request=None, responses=MarkedReadSchema)
 @api_view(["POST"])
 @permission_classes([IsAuthenticated])
 def notification_read_all(request):
@@ -36,6 +47,8 @@ def notification_read_all(request):
     return Response({"marked_read": changed})
 
 
+@extend_schema(methods=["GET"], responses=PreferencesSchema)
+@extend_schema(methods=["PATCH"], request=PreferencesSerializer, responses=PreferencesSchema)
 @api_view(["GET", "PATCH"])
 @permission_classes([IsAuthenticated])
 def preferences(request):

@@ -33,3 +33,18 @@ class PreferencesSerializer(serializers.Serializer):
                     raise serializers.ValidationError(f"“{event}” cannot be sent by {channel}.")
                 choices[(event, channel)] = enabled
         return choices
+
+
+class UnreadCountSchema(serializers.Serializer):
+    unread = serializers.IntegerField()
+
+
+class MarkedReadSchema(serializers.Serializer):
+    marked_read = serializers.IntegerField()
+
+
+class PreferencesSchema(serializers.Serializer):
+    preferences = serializers.DictField(
+        child=serializers.DictField(child=serializers.BooleanField()),
+        help_text="Event to channel (in_app, sms, email) to on/off.",
+    )
