@@ -124,10 +124,10 @@ def test_contract_list_and_detail_pages(
 ):
     contract = make_contract(hirer=hirer, worker=worker)
 
-    with django_assert_max_num_queries(20):
+    with django_assert_max_num_queries(30):
         listing = hirer_client.get("/contracts/")
     assert contract.title in listing.content.decode()
-    with django_assert_max_num_queries(25):
+    with django_assert_max_num_queries(35):
         detail = worker_client.get(f"/contracts/{contract.public_id}/")
     assert detail.status_code == 200
     assert "Wait for the hirer to fund" in detail.content.decode()

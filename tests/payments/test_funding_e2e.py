@@ -237,7 +237,7 @@ def test_amount_mismatch_flagged_never_credited(hirer, milestone, fakepay):
     assert escrow_balance(milestone) == 0
     assert LedgerTransaction.objects.count() == 0
 
-    # A later, correct answer for the same payment changes nothing: it stays with staff.
+    # A later, correct result for the same payment changes nothing: it stays with staff.
     collection_apply_result(
         collection_id=collection.pk,
         result=CollectionResult(collection.reference, "X1", Status.SUCCEEDED, amount_minor=25_000),

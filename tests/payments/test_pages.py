@@ -17,9 +17,9 @@ def funded_contracts(hirer, worker):
 
 
 def test_overview_queries_bounded(hirer_client, worker_client, funded_contracts, django_assert_max_num_queries):
-    with django_assert_max_num_queries(25):
+    with django_assert_max_num_queries(35):
         hirer_page = hirer_client.get("/payments/")
-    with django_assert_max_num_queries(25):
+    with django_assert_max_num_queries(35):
         worker_page = worker_client.get("/payments/")
 
     assert hirer_page.status_code == 200
@@ -32,10 +32,10 @@ def test_collection_and_transaction_pages_bounded(hirer_client, funded_contracts
     collection = funded_contracts[0].collections.get()
     posted = LedgerTransaction.objects.filter(kind="collection").first()
 
-    with django_assert_max_num_queries(20):
+    with django_assert_max_num_queries(30):
         page = hirer_client.get(f"/payments/collections/{collection.public_id}/")
     assert collection.receipt_number in page.content.decode()
-    with django_assert_max_num_queries(20):
+    with django_assert_max_num_queries(30):
         detail = hirer_client.get(f"/payments/transactions/{posted.public_id}/")
     assert "Escrow" in detail.content.decode()
 
