@@ -5,7 +5,10 @@ failure of those pushes never undoes or fails the write.
 """
 
 import logging
+import time
+from http import HTTPStatus
 
+from django.core.cache import cache
 from django.db import IntegrityError, transaction
 from django.db.models import Max
 from django.utils import timezone
@@ -16,6 +19,7 @@ from apps.common.errors import DomainError, NotAllowed, NotFound
 from apps.messaging import conf, realtime, selectors
 from apps.messaging.attachments import attachment_check
 from apps.messaging.models import Conversation, Message, Participant
+from apps.notifications.throttled_log import log_throttled
 
 logger = logging.getLogger(__name__)
 
@@ -89,6 +93,7 @@ def message_send(*, conversation: Conversation, sender, body: str, attachment=No
 
     body = _clean_body(body, has_attachment=attachment is not None)
     checked = attachment_check(attachment) if attachment is not None else None
+    _check_send_rate(sender)
     try:
         message = _store_message(conversation, sender, body, checked, attachment, client_id)
     except IntegrityError:
@@ -119,6 +124,28 @@ def _store_message(conversation, sender, body, checked, attachment, client_id) -
         Participant.objects.filter(conversation=conversation, user=sender).update(last_read_message_id=message.pk)
         transaction.on_commit(lambda: _after_send(message))
     return message
+
+
+class SendingTooFast(DomainError):
+    code = "rate_limited"
+    status = HTTPStatus.TOO_MANY_REQUESTS
+
+
+def _check_send_rate(sender) -> None:
+    """Raise SendingTooFast past MESSAGING_SEND_RATE_PER_MINUTE sends in the current minute.
+
+    The count lives in the cache; when the cache is unavailable the send is allowed.
+    """
+    key = f"messaging:send-rate:{sender.pk}:{int(time.time() // 60)}"
+    try:
+        cache.add(key, 0, timeout=120)
+        count = cache.incr(key)
+    except Exception as error:  # A cache outage must not stop people talking.
+        log_throttled(logger, logging.WARNING, "messaging:send-rate", "send rate check skipped: %r", error)
+        return
+    if count > conf.get("MESSAGING_SEND_RATE_PER_MINUTE"):
+        logger.warning("message send rate exceeded", extra={"sender_id": sender.pk, "count": count})
+        raise SendingTooFast(_("You are sending messages very fast. Wait a minute, then try again."))
 
 
 def _clean_client_id(client_id) -> str:

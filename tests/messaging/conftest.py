@@ -70,7 +70,11 @@ def closed_port() -> int:
 
 @pytest.fixture(autouse=True)
 def _fresh_fanout():
+    """Start each test with no fan-out backoff and an empty cache (send-rate counts, presence)."""
+    from django.core.cache import cache
+
     realtime.reset_fanout_backoff()
+    cache.clear()
     yield
     realtime.reset_fanout_backoff()
 

@@ -230,3 +230,22 @@ def test_replying_marks_thread_read_for_sender(conversation, worker, hirer):
 
     assert unread_total(user=hirer) == 0
     assert unread_total(user=worker) == 1
+
+
+def test_sending_too_fast_is_rejected(conversation, worker, settings):
+    from django.core.cache import cache
+
+    cache.clear()
+    settings.MESSAGING_SEND_RATE_PER_MINUTE = 3
+    first = message_send(conversation=conversation, sender=worker, body="Message 0", client_id="c-0")
+    for number in range(1, 3):
+        message_send(conversation=conversation, sender=worker, body=f"Message {number}")
+
+    with pytest.raises(DomainError) as error:
+        message_send(conversation=conversation, sender=worker, body="One too many")
+    replay = message_send(conversation=conversation, sender=worker, body="Message 0", client_id="c-0")
+
+    assert error.value.code == "rate_limited"
+    assert error.value.status == 429
+    assert replay.pk == first.pk, "a retry of a stored message is still answered"
+    assert Message.objects.count() == 3
