@@ -73,3 +73,20 @@ def fresh_listing_cache_and_breakers():
     yield
     clear_local()
     reset_breakers(["jobs", "hirers", "messaging"])
+
+
+def page_query_count(client, url: str, *, loads: int = 3) -> int:
+    """Return the fewest queries any of `loads` GETs of `url` ran, asserting each answered 200.
+
+    The modules layer reloads its fault rules and switches every few seconds, adding a few
+    queries to whichever request lands on the reload; the minimum leaves those out.
+    """
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    counts = []
+    for _ in range(loads):
+        with CaptureQueriesContext(connection) as captured:
+            assert client.get(url).status_code == 200
+        counts.append(len(captured))
+    return min(counts)

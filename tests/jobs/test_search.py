@@ -7,7 +7,7 @@ from django.db import connection
 from apps.jobs import selectors, services
 from apps.jobs.models import Job
 from apps.jobs.selectors import JobSearch
-from tests.jobs.conftest import make_job
+from tests.jobs.conftest import make_job, page_query_count
 
 pytestmark = pytest.mark.django_db
 
@@ -174,25 +174,13 @@ def test_visible_detail_hides_drafts_and_cancelled_from_others(hirer, stranger):
 
 
 def test_search_query_count_does_not_grow_with_rows(client, hirer):
-    from django.db import connection as default_connection
-    from django.test.utils import CaptureQueriesContext
-
-    def count_queries() -> int:
-        # The fewest of three loads, so the modules layer's periodic reload does not count.
-        counts = []
-        for _ in range(3):
-            with CaptureQueriesContext(default_connection) as captured:
-                assert client.get("/jobs/", {"q": "paint"}).status_code == 200
-            counts.append(len(captured))
-        return min(counts)
 
     make_job(hirer, title="Paint house first")
-    client.get("/jobs/")  # warm the per-process caches of the modules layer
-    few = count_queries()
+    few = page_query_count(client, "/jobs/?q=paint")
     for number in range(30):
         make_job(hirer, title=f"Paint house {number}")
 
-    assert count_queries() == few
+    assert page_query_count(client, "/jobs/?q=paint") == few
 
 
 def test_search_filters_show_open_job_counts(client, catalogue):
