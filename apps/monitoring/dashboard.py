@@ -39,6 +39,7 @@ class Card:
     breaker: str = ""
     maintenance: str = ""
     faults: list[str] = field(default_factory=list)
+    transitions: list[dict] = field(default_factory=list)
     spark_requests: str = ""
     spark_p95: str = ""
     spark_errors: str = ""
@@ -71,6 +72,7 @@ def snapshot() -> dict:
     results = runner.run(components.all_components())
     overall = overall_status(results)
     windows = _safe(selectors.module_windows, {})
+    dependency_windows = _safe(selectors.dependency_windows, {})
     series = _safe(selectors.module_series, {})
     views = current_statuses(results, windows, settings)
     since = dict(SubjectState.objects.values_list("subject", "since"))
@@ -79,10 +81,15 @@ def snapshot() -> dict:
         for event in _safe(selectors.recent_breaker_events, [])
     ]
 
+    by_breaker: dict[str, list[dict]] = {}
+    for event in transitions:
+        by_breaker.setdefault(event.get("name", ""), []).append(event)
     titles = {module.name: str(module.verbose_name) for module in components.registered_modules()}
     module_cards, dependency_cards, breaker_cards = [], [], []
     for view in views:
         card = Card(view=view, title=titles.get(view.name, view.name), since=since.get(view.subject))
+        breaker_name = f"module:{view.name}" if view.kind == "module" else view.name
+        card.transitions = by_breaker.get(breaker_name, [])[:3]
         if view.kind == "module":
             card.windows = windows.get(view.name, {})
             card.maintenance, card.faults = _module_extras(view.name)
@@ -100,6 +107,7 @@ def snapshot() -> dict:
             card.breaker = str(view.checks[0].observed_value or "") if view.checks else ""
             breaker_cards.append(card)
         else:
+            card.windows = dependency_windows.get(view.name, {})
             dependency_cards.append(card)
 
     incidents = list(Incident.objects.prefetch_related("events")[:20])

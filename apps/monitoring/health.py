@@ -202,6 +202,7 @@ class CheckRunner:
             duration_ms=round(duration_ms, 1),
             details=observation.details if observation else None,
         )
+        _record_duration(component, status, duration_ms)
         ttl = settings.fail_ttl if status == FAIL else settings.pass_ttl
         with self._lock:
             self._cache[component.key] = (result, time.monotonic() + ttl)
@@ -221,6 +222,22 @@ class CheckRunner:
             modules=component.modules,
             duration_ms=round(timeout * 1000, 1),
         )
+
+
+def _record_duration(component: Component, status: str, duration_ms: float) -> None:
+    """Count a dependency check's run, so its cards show latency percentiles and failures."""
+    from apps.monitoring import metrics
+    from apps.monitoring.percentiles import bucket_field
+
+    if component.component_type == "module" or component.key.endswith(":breaker"):
+        return
+    try:
+        metrics.recorder.count(
+            f"_dep:{component.component}",
+            {"requests": 1, "errors": int(status == FAIL), f"lat:{bucket_field(duration_ms)}": 1},
+        )
+    except Exception:  # metrics must never break a health check
+        logger.warning("Recording the duration of %s failed", component.key, exc_info=True)
 
 
 runner = CheckRunner()

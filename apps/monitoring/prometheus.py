@@ -37,6 +37,7 @@ class KelmahCollector(Collector):
         yield store_up
 
         yield from self._health(results)
+        yield from self._dependency_windows()
         yield from self._modules(windows)
         yield from self._statuses(results, windows)
         yield from self._dependencies(results)
@@ -49,6 +50,29 @@ class KelmahCollector(Collector):
             seconds.add_metric([result.key], result.duration_ms / 1000)
         yield status
         yield seconds
+
+    def _dependency_windows(self):
+        try:
+            windows = selectors.dependency_windows()
+        except Exception:
+            logger.warning("Metrics store unreadable during a scrape", exc_info=True)
+            return
+        latency = _gauge(
+            "kelmah_dependency_check_latency_seconds",
+            "Health check duration percentile in the window",
+            ["dependency", "window", "quantile"],
+        )
+        failures = _gauge(
+            "kelmah_dependency_check_failures", "Failed health checks in the window", ["dependency", "window"]
+        )
+        for dependency, by_window in windows.items():
+            for window, stats in by_window.items():
+                failures.add_metric([dependency, window], stats.errors)
+                for quantile, value in (("0.5", stats.p50), ("0.95", stats.p95), ("0.99", stats.p99)):
+                    if value is not None:
+                        latency.add_metric([dependency, window, quantile], value / 1000)
+        yield latency
+        yield failures
 
     def _modules(self, windows):
         window_labels = ["module", "window"]

@@ -72,8 +72,11 @@ def _covered_seconds(tier: Tier, slots: int, now: float) -> float:
     return (slots - 1) * tier.slot_seconds + (now % tier.slot_seconds)
 
 
-def module_windows(*, now: float | None = None) -> dict[str, dict[str, WindowStats]]:
-    """Return {module: {"1m": stats, "15m": stats, "1h": stats}} for every module with data."""
+DEPENDENCY_PREFIX = "_dep:"
+
+
+def _windows(select, now: float | None) -> dict[str, dict[str, WindowStats]]:
+    """Return {name: {window: stats}} for each stored subject that `select` maps to a name."""
     now = time.time() if now is None else now
     store = get_store()
     by_tier: dict[str, dict] = {}
@@ -83,14 +86,29 @@ def module_windows(*, now: float | None = None) -> dict[str, dict[str, WindowSta
         by_tier[tier.name] = store.read(tier, last - widest + 1, last)
 
     result: dict[str, dict[str, WindowStats]] = {}
-    subjects = {subject for rows in by_tier.values() for (_, subject) in rows if not subject.startswith("_")}
+    subjects = {subject for rows in by_tier.values() for (_, subject) in rows if select(subject)}
     for subject in sorted(subjects):
-        result[subject] = {}
+        name = select(subject)
+        result[name] = {}
         for window, (tier, slots) in WINDOWS.items():
             first = slot_of(tier, now) - slots + 1
-            rows = [fields for (slot, name), fields in by_tier[tier.name].items() if name == subject and slot >= first]
-            result[subject][window] = _stats(window, _covered_seconds(tier, slots, now), rows)
+            rows = [
+                fields for (slot, stored), fields in by_tier[tier.name].items() if stored == subject and slot >= first
+            ]
+            result[name][window] = _stats(window, _covered_seconds(tier, slots, now), rows)
     return result
+
+
+def module_windows(*, now: float | None = None) -> dict[str, dict[str, WindowStats]]:
+    """Return {module: {"1m": stats, "15m": stats, "1h": stats}} for every module with data."""
+    return _windows(lambda subject: None if subject.startswith("_") else subject, now)
+
+
+def dependency_windows(*, now: float | None = None) -> dict[str, dict[str, WindowStats]]:
+    """Return the same for each dependency's health check runs: runs, failures and durations."""
+    return _windows(
+        lambda subject: subject.removeprefix(DEPENDENCY_PREFIX) if subject.startswith(DEPENDENCY_PREFIX) else None, now
+    )
 
 
 def module_series(*, now: float | None = None) -> dict[str, Series]:

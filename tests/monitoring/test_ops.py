@@ -228,3 +228,35 @@ def test_ops_says_when_metrics_store_is_down(staff_client, settings, tmp_path):
     assert response.status_code == 200
     assert b"The shared metrics store is unreachable" in response.content
     assert b'data-subject="module:jobs"' in response.content
+
+
+@pytest.mark.django_db
+def test_dependency_cards_show_check_latency(client, staff_client):
+    client.get("/health/")
+    assert metrics.flush()
+
+    from apps.monitoring import selectors
+
+    database = selectors.dependency_windows()["database"]["1m"]
+    response = staff_client.get("/ops/live/")
+
+    assert database.requests >= 1
+    assert database.errors == 0
+    assert database.p95 is not None
+    html = response.content.decode()
+    card = html[html.index('data-subject="dependency:database"') :]
+    assert "checks/s" in card[: card.index("</article>")]
+
+
+@pytest.mark.django_db
+def test_breaker_card_lists_recent_transitions(staff_client, settings):
+    from datetime import UTC, datetime
+
+    metrics.record_breaker_transition("sms", "closed", "open", "HTTP 503 from gateway", datetime.now(UTC))
+    assert metrics.flush()
+
+    html = staff_client.get("/ops/live/").content.decode()
+
+    card = html[html.index('data-subject="breaker:sms"') :]
+    card = card[: card.index("</article>")]
+    assert "closed → open: HTTP 503 from gateway" in card
