@@ -136,6 +136,7 @@ def _render_detail(request, job, *, form=None, status=200):
     )
     context = {
         "job": job,
+        "hirer_name": _hirer_display_name(job.hirer),
         "application": application,
         "is_owner": user.is_authenticated and job.hirer_id == user.pk,
         "can_apply": can_apply,
@@ -143,6 +144,12 @@ def _render_detail(request, job, *, form=None, status=200):
         "events": list(job.events.select_related("actor")) if user.is_authenticated and job.hirer_id == user.pk else [],
     }
     return render(request, "jobs/detail.html", context, status=status)
+
+
+def _hirer_display_name(hirer) -> str:
+    from apps.hirers.selectors import hirer_public_name
+
+    return hirer_public_name(user=hirer)
 
 
 @require_POST

@@ -417,3 +417,12 @@ def test_detail_survives_a_failing_messaging_panel(hirer_client, application, ca
     assert "Manage this job" in body
     assert 'data-module="messaging" data-fragment="job_thread" data-state="error"' in body
     assert any(getattr(record, "fragment", None) == "job_thread" for record in caplog.records)
+
+
+def test_detail_names_a_business_hirer(client, hirer):
+    from apps.hirers.services import hirer_profile_update
+
+    hirer_profile_update(user=hirer, kind="business", business_name="Mensah Builders")
+    job = make_job(hirer)
+
+    assert "Mensah Builders" in client.get(f"/jobs/{job.pk}/").content.decode()
