@@ -2,9 +2,9 @@
 
 A check runs on its own daemon thread. The caller waits at most until the check's deadline
 (its start time plus its timeout) and then reports it as timed out, so a hung dependency
-can never hang an endpoint. A check that is still running is not started again: later
-callers share the running attempt and see "timed out" at once once its deadline has
-passed. Results are reused for a short while, longer for a pass than for a fail.
+can never hang an endpoint. A check that is still running is not started again. Later
+callers share the running attempt, and once its deadline has passed they report it as
+timed out without waiting. Results are reused for a short while, longer for a pass than for a fail.
 """
 
 import asyncio
@@ -27,12 +27,7 @@ from apps.monitoring.checks import Observation
 logger = logging.getLogger(__name__)
 
 PASS, WARN, FAIL = "pass", "warn", "fail"
-_SEVERITY = {PASS: 0, WARN: 1, FAIL: 2}
 ALL_MODULES = "*"
-
-
-def worst(statuses: Iterable[str]) -> str:
-    return max(statuses, key=_SEVERITY.__getitem__, default=PASS)
 
 
 @dataclasses.dataclass(frozen=True)

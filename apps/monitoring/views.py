@@ -11,6 +11,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from apps.monitoring import access, controls, dashboard
 from apps.monitoring.forms import FaultClearForm, FaultForm, MaintenanceForm
+from apps.monitoring.health_views import non_atomic
 from apps.monitoring.prometheus import build_registry
 
 logger = logging.getLogger(__name__)
@@ -83,6 +84,7 @@ def ops_fault_clear(request):
 
 
 @require_GET
+@non_atomic
 def prometheus_metrics(request):
     if not access.metrics_allowed(request):
         raise Http404

@@ -260,3 +260,18 @@ def test_breaker_card_lists_recent_transitions(staff_client, settings):
     card = html[html.index('data-subject="breaker:sms"') :]
     card = card[: card.index("</article>")]
     assert "closed → open: HTTP 503 from gateway" in card
+
+
+@pytest.mark.django_db(transaction=True)
+def test_metrics_reports_database_down(client, settings):
+    from tests.monitoring.conftest import unreachable_database
+
+    settings.KELMAH_METRICS_TOKEN = "s3cret-scrape-token"
+
+    with unreachable_database():
+        response = client.get("/metrics", HTTP_AUTHORIZATION="Bearer s3cret-scrape-token")
+
+    assert response.status_code == 200
+    text = response.content.decode()
+    assert 'kelmah_health_check_status{check="database:responseTime"} 0.0' in text
+    assert 'kelmah_subject_status{kind="dependency",module="",status="failed",subject="dependency:database"} 1.0' in text
