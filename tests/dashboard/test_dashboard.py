@@ -84,6 +84,7 @@ def test_staff_dashboard_links_admin(staff_client):
 
     assert response.status_code == HTTPStatus.OK
     assert reverse("admin:index") in response.content.decode()
+    assert reverse("monitoring:ops") in response.content.decode()
 
 
 def test_failing_jobs_fragments_leave_page_working(worker_client, plumber, hirer):

@@ -11,7 +11,6 @@ from django.core.management.base import BaseCommand
 from django.test.utils import override_settings
 
 from apps.common.management.demo import loader
-from kelmah.celery import app as celery_app
 
 logger = logging.getLogger(__name__)
 
@@ -43,18 +42,13 @@ class Command(BaseCommand):
             self.stdout.write("The demo data was already loaded; nothing to add.")
 
     def _load(self) -> loader.DemoContext:
-        """Load with background tasks run inline and email dropped.
+        """Load with email sent from this process dropped, since demo users have made-up addresses.
 
-        Demo users have made-up addresses, so the hundreds of application emails their
-        jobs cause would otherwise queue up and flood the worker's console at start-up.
+        NOTE: emails that services queue through the outbox are still relayed to the
+        background worker, which prints them on the embedded default's console backend.
         """
-        previous = celery_app.conf.task_always_eager
-        celery_app.conf.task_always_eager = True
-        try:
-            with override_settings(EMAIL_BACKEND="django.core.mail.backends.dummy.EmailBackend"):
-                return loader.load_all(self.stdout)
-        finally:
-            celery_app.conf.task_always_eager = previous
+        with override_settings(EMAIL_BACKEND="django.core.mail.backends.dummy.EmailBackend"):
+            return loader.load_all(self.stdout)
 
     def _print_accounts(self) -> None:
         self.stdout.write(f"Demo accounts (password for every one: {loader.PASSWORD}):")
