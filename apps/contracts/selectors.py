@@ -46,6 +46,8 @@ def contract_detail(contract: Contract) -> dict:
         contract.milestones.prefetch_related(
             Prefetch("deliveries", queryset=Delivery.objects.prefetch_related("photos")),
             Prefetch("disputes", queryset=Dispute.objects.select_related("opened_by", "resolved_by")),
+            Prefetch("collections", queryset=_paid_collections(), to_attr="paid_collections"),
+            Prefetch("payouts", queryset=_latest_payouts(), to_attr="payout_list"),
         ).order_by("position")
     )
     events = list(
@@ -54,6 +56,18 @@ def contract_detail(contract: Contract) -> dict:
         .order_by("-created_at", "-id")[:100]
     )
     return {"milestones": milestones, "events": events, "total": sum(m.amount for m in milestones)}
+
+
+def _paid_collections():
+    from apps.payments.models import Collection
+
+    return Collection.objects.filter(status="succeeded").order_by("succeeded_at")
+
+
+def _latest_payouts():
+    from apps.payments.models import Payout
+
+    return Payout.objects.order_by("-created_at")
 
 
 def open_disputes():
