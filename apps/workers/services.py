@@ -265,6 +265,23 @@ def portfolio_item_delete(*, user, item_id: int) -> None:
 
 
 @transaction.atomic
+def portfolio_item_remove(*, moderator, item_id: int) -> None:
+    """Remove any worker's photo as staff (an inappropriate or stolen picture); others get NotFound."""
+    if not moderator.is_staff:
+        raise NotFound(_("Photo not found."))
+    item = PortfolioItem.objects.filter(pk=item_id).first()
+    if item is None:
+        raise NotFound(_("Photo not found."))
+
+    stored_name, storage, owner_id = item.image.name, item.image.storage, item.profile.user_id
+    item.delete()
+    transaction.on_commit(lambda: storage.delete(stored_name))
+    logger.warning(
+        "portfolio item removed by staff", extra={"user_id": owner_id, "item_id": item_id, "moderator_id": moderator.pk}
+    )
+
+
+@transaction.atomic
 def ghana_card_submit(*, user, number: str) -> WorkerProfile:
     """Store the worker's Ghana Card number and mark it pending review. A verified card cannot be replaced."""
     number = (number or "").strip().upper() if isinstance(number, str) else ""

@@ -233,3 +233,17 @@ def test_portfolio_api_repeated_key_replays(worker):
     assert [response.status_code for response in responses] == [HTTPStatus.CREATED, HTTPStatus.CREATED]
     assert responses[0].json()["id"] == responses[1].json()["id"]
     assert PortfolioItem.objects.count() == 1
+
+
+def test_staff_removes_any_photo(worker, staff, hirer, media_root, django_capture_on_commit_callbacks):
+    item = services.portfolio_item_add(user=worker, upload=upload())
+
+    with pytest.raises(NotFound):
+        services.portfolio_item_remove(moderator=hirer, item_id=item.pk)
+    assert PortfolioItem.objects.filter(pk=item.pk).exists()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        services.portfolio_item_remove(moderator=staff, item_id=item.pk)
+
+    assert not PortfolioItem.objects.exists()
+    assert stored_files(media_root) == []

@@ -192,3 +192,29 @@ def test_summaries_hide_private_fields(worker):
 def test_staff_user_has_no_profile():
     staff_user = make_user(role=Role.STAFF)
     assert worker_profile_for_user(staff_user) is None
+
+
+def test_admin_verifies_pending_cards_only(staff_client, worker, stranger):
+    from django.urls import reverse
+
+    services.ghana_card_submit(user=worker, number="GHA-123456789-0")
+    profiles = WorkerProfile.objects.filter(user__in=[worker, stranger])
+
+    response = staff_client.post(
+        reverse("admin:workers_workerprofile_changelist"),
+        {"action": "verify_ghana_cards", "_selected_action": [profile.pk for profile in profiles]},
+    )
+
+    assert response.status_code == 302
+    assert WorkerProfile.objects.get(user=worker).ghana_card_state == GhanaCardState.VERIFIED
+    assert WorkerProfile.objects.get(user=stranger).ghana_card_state == GhanaCardState.UNVERIFIED
+
+
+def test_admin_pages_render_for_staff(staff_client, worker):
+    from django.urls import reverse
+
+    profile = WorkerProfile.objects.get(user=worker)
+
+    assert staff_client.get(reverse("admin:workers_workerprofile_changelist")).status_code == 200
+    assert staff_client.get(reverse("admin:workers_workerprofile_change", args=[profile.pk])).status_code == 200
+    assert staff_client.get(reverse("admin:workers_portfolioitem_changelist")).status_code == 200
