@@ -204,3 +204,34 @@ def test_api_detail_for_parties_only(as_api, hirer, worker, stranger):
     assert body["id"] == str(contract.public_id)
     assert body["milestones"][0]["amount"] == 10_000
     assert as_api(stranger).get(f"/api/v1/contracts/{contract.public_id}/").status_code == 404
+
+
+def test_staff_resolves_split_on_site(staff_client, hirer, worker, staff):
+    from apps.contracts import services
+    from apps.payments.models import LedgerTransaction
+    from tests.contracts.factories import fund
+
+    milestone = first_milestone(make_contract(hirer=hirer, worker=worker, amount=20_000))
+    fund(milestone)
+    services.milestone_dispute(milestone=milestone, actor=worker, reason="The hirer will not approve.")
+    url = f"/contracts/milestones/{milestone.public_id}/resolve/"
+    assert staff_client.get(url).status_code == 200
+
+    missing_share = staff_client.post(url, {"resolution": "split", "worker_amount": "", "note": "Half done."})
+    assert missing_share.status_code == 400
+
+    response = staff_client.post(url, {"resolution": "split", "worker_amount": "150", "note": "Most was done."})
+
+    assert response.status_code == 302
+    milestone.refresh_from_db()
+    assert milestone.status == "released"
+    split = LedgerTransaction.objects.get(kind="dispute_split")
+    assert split.actor == staff
+    assert split.metadata["worker_amount"] == 15_000
+
+
+def test_parties_cannot_open_resolve_page(hirer_client, worker_client, hirer, worker):
+    milestone = first_milestone(make_contract(hirer=hirer, worker=worker))
+
+    assert hirer_client.get(f"/contracts/milestones/{milestone.public_id}/resolve/").status_code == 404
+    assert worker_client.get(f"/contracts/milestones/{milestone.public_id}/resolve/").status_code == 404
