@@ -109,6 +109,12 @@ def _render_guarded(request: HttpRequest, fragment: Fragment, kwargs: dict) -> t
     if fragment.module.name in timed_out:
         return placeholder(fragment, "degraded", state="timeout"), "timeout"
 
+    remaining = budget.remaining_seconds()
+    if remaining is not None and remaining <= 0:
+        # The page ran out of time before this fragment started; that is not the
+        # module's failure, so its breaker is left alone.
+        return placeholder(fragment, "degraded", state="timeout"), "timeout"
+
     breaker = get_breaker(fragment.module.name)
     if not breaker.allow():
         return placeholder(fragment, "degraded", state="breaker_open"), "breaker_open"
@@ -149,7 +155,7 @@ def _render_in_boundary(request: HttpRequest, fragment: Fragment, kwargs: dict) 
                 raise FragmentOverrun(f"no time left for fragment {fragment.key}")
             started = time.monotonic()
             faults.inject(f"{fragment.module.name}.fragments")
-            with _query_faults(connection, fragment.module.name), transaction.atomic(savepoint=True):
+            with faults.query_faults(connection), transaction.atomic(savepoint=True):
                 limit_token = _limit_statements(connection, granted)
                 try:
                     html = _call(request, fragment, kwargs)
@@ -171,26 +177,6 @@ def _call(request: HttpRequest, fragment: Fragment, kwargs: dict) -> SafeString:
         template_name, context = result
         return mark_safe(render_to_string(template_name, context, request=request))  # noqa: S308 - template output
     return conditional_escape(result)
-
-
-class _query_faults:
-    """Install the per-query fault wrapper while a "<module>.db" rule is in force."""
-
-    def __init__(self, connection, module_name: str):
-        self.connection = connection
-        self.active = faults.db_fault_active(module_name)
-        self.wrapper = None
-
-    def __enter__(self):
-        if self.active:
-            self.wrapper = self.connection.execute_wrapper(faults.query_fault_wrapper)
-            self.wrapper.__enter__()
-        return self
-
-    def __exit__(self, *exc_info):
-        if self.wrapper is not None:
-            self.wrapper.__exit__(*exc_info)
-        return False
 
 
 def _limit_statements(connection, seconds: float) -> contextvars.Token | None:

@@ -248,6 +248,33 @@ def _sleep_within_deadline(rule: Rule, seconds: float) -> None:
         raise InjectedTimeout(rule.target, f"Injected {rule.spec} on {rule.target} ran into the deadline")
 
 
+# True while query_fault_wrapper is installed on this context's connection, so a fragment
+# inside a view does not stack a second wrapper (which would apply each rule twice).
+_wrapper_installed: contextvars.ContextVar[bool] = contextvars.ContextVar("kelmah_query_faults", default=False)
+
+
+class query_faults:
+    """Install query_fault_wrapper on `connection` while any "<module>.db" rule is in force."""
+
+    def __init__(self, connection):
+        self.connection = connection
+        self.wrapper = None
+        self.token = None
+
+    def __enter__(self):
+        if not _wrapper_installed.get() and db_fault_active():
+            self.wrapper = self.connection.execute_wrapper(query_fault_wrapper)
+            self.wrapper.__enter__()
+            self.token = _wrapper_installed.set(True)
+        return self
+
+    def __exit__(self, *exc_info):
+        if self.wrapper is not None:
+            _wrapper_installed.reset(self.token)
+            self.wrapper.__exit__(*exc_info)
+        return False
+
+
 def query_fault_wrapper(execute, sql, params, many, context):
     """A connection.execute_wrapper that applies "<module>.db" for the running module."""
     module_name = current_module.get()

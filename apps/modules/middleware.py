@@ -47,7 +47,10 @@ class ModuleMiddleware:
         started = time.monotonic()
         request.kelmah_module = None
         request.kelmah_error = None
-        with budget.deadline(int(setting("KELMAH_VIEW_BUDGET_MS")) / 1000), _QueryFaults():
+        with (
+            budget.deadline(int(setting("KELMAH_VIEW_BUDGET_MS")) / 1000),
+            faults.query_faults(connections[DEFAULT_DB_ALIAS]),
+        ):
             try:
                 response = self.get_response(request)
             finally:
@@ -168,19 +171,3 @@ def domain_error_response(request: HttpRequest, error: DomainError) -> HttpRespo
 def _view_name(request: HttpRequest) -> str:
     match = getattr(request, "resolver_match", None)
     return getattr(match, "_func_path", "") or request.path_info
-
-
-class _QueryFaults:
-    """Apply "<module>.db" faults to every query of this request while such a rule exists."""
-
-    def __enter__(self):
-        self.wrapper = None
-        if faults.db_fault_active():
-            self.wrapper = connections[DEFAULT_DB_ALIAS].execute_wrapper(faults.query_fault_wrapper)
-            self.wrapper.__enter__()
-        return self
-
-    def __exit__(self, *exc_info):
-        if self.wrapper is not None:
-            self.wrapper.__exit__(*exc_info)
-        return False

@@ -275,3 +275,20 @@ def test_user_lookup_failure_degrades_fragment(rf, probe_site, signals):
 
     assert 'data-state="error"' in html
     assert signals.fragment_outcomes("probe") == ["error"]
+
+
+def test_exhausted_page_budget_spares_breaker(rf, probe_site, signals, settings):
+    from django.contrib.auth.models import AnonymousUser
+
+    from apps.modules import budget
+
+    settings.KELMAH_MODULE_BREAKER_FAILURES = 1
+    request = rf.get("/")
+    request.user = AnonymousUser()
+
+    with budget.deadline(0):
+        html = render_fragment(request, "probe", "ok")
+
+    assert 'data-state="timeout"' in html
+    assert signals.fragment_outcomes("probe") == ["timeout"]
+    assert get_breaker("probe").state == "closed"
