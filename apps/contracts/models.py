@@ -176,6 +176,30 @@ class Dispute(models.Model):
         return f"Dispute on {self.milestone}"
 
 
+EVENT_LABELS = {
+    "drafted": _("Contract drafted"),
+    "milestones_updated": _("Milestones changed"),
+    "accepted_by_hirer": _("Hirer accepted"),
+    "accepted_by_worker": _("Worker accepted"),
+    "activated": _("Contract active"),
+    "cancelled": _("Cancelled"),
+    "funding_started": _("Payment started"),
+    "funding_failed": _("Payment failed"),
+    "funded": _("Funded"),
+    "started": _("Work started"),
+    "delivered": _("Delivered"),
+    "changes_requested": _("Changes requested"),
+    "approved": _("Approved"),
+    "auto_approved": _("Approved automatically after 7 days"),
+    "disputed": _("Dispute opened"),
+    "dispute_resolved": _("Dispute resolved"),
+    "refunded": _("Refunded"),
+    "paid_out": _("Paid out"),
+    "payout_reversed": _("Payout returned by the network"),
+    "contract_completed": _("Contract completed"),
+}
+
+
 class ContractEvent(models.Model):
     """An audit record of one change to a contract or milestone, and who made it (None: the system)."""
 
@@ -193,3 +217,7 @@ class ContractEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} {self.from_status}→{self.to_status}"
+
+    @property
+    def label(self) -> str:
+        return str(EVENT_LABELS.get(self.kind, self.kind))

@@ -68,9 +68,3 @@ def _latest_payouts():
     from apps.payments.models import Payout
 
     return Payout.objects.order_by("-created_at")
-
-
-def open_disputes():
-    return Dispute.objects.filter(resolved_at__isnull=True).select_related(
-        "milestone", "milestone__contract", "opened_by"
-    )

@@ -9,7 +9,6 @@ a database transaction. Lock order: contract, milestone, then the payout or refu
 import logging
 
 from django.db import transaction
-from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -309,7 +308,3 @@ def refund_retry(*, refund: Refund, actor) -> Refund:
         locked.save(update_fields=["reference", "status", "decided_by", "provider_reference", "updated_at"])
         dispatch("payments.refund_submit", kwargs={"refund_id": locked.pk}, dedupe_key=locked.reference)
     return locked
-
-
-def refunds_in_flight(now=None):
-    return Refund.objects.filter(Q(status=RefundStatus.PENDING) | Q(status=RefundStatus.SUBMITTED))

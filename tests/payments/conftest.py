@@ -2,7 +2,6 @@
 
 import hashlib
 import hmac
-import json
 
 import pytest
 from django.db.models import Sum
@@ -56,13 +55,3 @@ def assert_ledger_balanced() -> None:
     for posted in LedgerTransaction.objects.all():
         assert posted.entries.aggregate(total=Sum("amount"))["total"] == 0, posted
     assert (LedgerEntry.objects.aggregate(total=Sum("amount"))["total"] or 0) == 0
-
-
-@pytest.fixture
-def paystack_event_body():
-    """Build a Paystack-shaped event body by hand, for signature tests."""
-
-    def build(event: str, data: dict, **dumps_options) -> bytes:
-        return json.dumps({"event": event, "data": data}, **dumps_options).encode()
-
-    return build
