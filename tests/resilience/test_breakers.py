@@ -392,3 +392,23 @@ def test_state_round_trips_through_mapping():
     state = BreakerState(state=OPEN, opened_at=1.5, open_until=7.25, trips=3, reason="x", version=9)
 
     assert BreakerState.from_mapping(state.to_mapping()) == state
+
+
+def test_running_process_sees_trip_within_refresh(tmp_path):
+    from apps.resilience.breaker_store import build_store
+
+    url = f"sqlite:///{tmp_path / 'shared.sqlite3'}"
+    config = BreakerConfig(consecutive_failures=2, refresh_interval=0.5, open_seconds=60, max_open_seconds=60)
+    here = CircuitBreaker("sms", config, build_store(url))
+    elsewhere = CircuitBreaker("sms", config, build_store(url))  # another process's view
+    assert elsewhere.call(lambda: "ok") == "ok"
+
+    trip(here, 2)
+    deadline = time.monotonic() + 2
+    while time.monotonic() < deadline and not elsewhere.is_open:
+        time.sleep(0.05)
+
+    assert elsewhere.is_open
+    with pytest.raises(BreakerOpen):
+        elsewhere.call(lambda: "never runs")
+    assert elsewhere.describe()["opened_at"] == here.describe()["opened_at"]
