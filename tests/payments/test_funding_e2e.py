@@ -327,3 +327,56 @@ def test_momo_collection_confirmed_by_unsigned_callback(
     assert milestone.status == "funded"
     assert escrow_balance(milestone) == 25_000
     assert LedgerTransaction.objects.filter(kind="collection", provider="momo").count() == 1
+
+
+def test_api_funding_with_breaker_open_is_503(as_api, hirer, milestone, fakepay, paystack_breaker):
+    paystack_breaker.force_open(reason="test")
+
+    response = as_api(hirer).post(
+        f"/api/v1/payments/milestones/{milestone.public_id}/fund/",
+        {"network": "mtn", "phone": "0551234987"},
+        format="json",
+    )
+
+    assert response.status_code == 503
+    assert response.json()["error"]["code"] == "payments_unavailable"
+    milestone.refresh_from_db()
+    assert milestone.status == "pending_funding"
+
+
+def test_api_funding_and_otp_flow(as_api, hirer, milestone, fakepay):
+    client = as_api(hirer)
+
+    started = client.post(
+        f"/api/v1/payments/milestones/{milestone.public_id}/fund/",
+        {"network": "telecel", "phone": "0201234987"},
+        format="json",
+    )
+    assert started.status_code == 201
+    body = started.json()
+    assert body["status"] == "requires_otp"
+    assert body["action_text"]
+    assert body["wallet"] == "···987"
+
+    bad = client.post(f"/api/v1/payments/collections/{body['id']}/otp/", {"otp": "12x"}, format="json")
+    assert bad.status_code == 400
+    done = client.post(f"/api/v1/payments/collections/{body['id']}/otp/", {"otp": "123456"}, format="json")
+    assert done.status_code == 200
+    assert done.json()["status"] == "succeeded"
+    assert client.get(f"/api/v1/payments/collections/{body['id']}/").json()["receipt_number"]
+
+
+def test_api_payout_method_for_workers_only(as_api, worker, hirer, fakepay):
+    assert as_api(worker).get("/api/v1/payments/payout-method/").status_code == 404
+
+    created = as_api(worker).post(
+        "/api/v1/payments/payout-method/", {"network": "mtn", "phone": "0241234560", "name": "Kofi"}, format="json"
+    )
+    refused = as_api(hirer).post(
+        "/api/v1/payments/payout-method/", {"network": "mtn", "phone": "0241234560", "name": "Ama"}, format="json"
+    )
+
+    assert created.status_code == 201
+    assert created.json()["wallet"] == "···560"
+    assert as_api(worker).get("/api/v1/payments/payout-method/").status_code == 200
+    assert refused.status_code == 409
