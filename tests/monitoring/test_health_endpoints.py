@@ -239,6 +239,8 @@ def test_database_unreachable_answers_health_json(with_session, through_middlewa
     with unreachable_database():
         response, elapsed = timed_get(client, "/health/")
         ready, _ = timed_get(client, "/health/ready")
+        module, module_elapsed = timed_get(client, "/health/jobs/")
+        live = client.get("/health/live")
 
     assert response.status_code == 503
     assert response["Content-Type"] == HEALTH_JSON
@@ -249,6 +251,11 @@ def test_database_unreachable_answers_health_json(with_session, through_middlewa
     assert elapsed < ENDPOINT_BUDGET_SECONDS
     assert ready.status_code == 503
     assert health_checks(ready)["database:responseTime"]["status"] == "fail"
+    assert module.status_code == 503
+    assert module["Content-Type"] == HEALTH_JSON
+    assert health_checks(module)["database:responseTime"]["status"] == "fail"
+    assert module_elapsed < ENDPOINT_BUDGET_SECONDS
+    assert live.status_code == 200
 
 
 @pytest.mark.django_db(transaction=True)
@@ -267,6 +274,8 @@ def test_redis_outage_fails_cache_check_in_time(client, mode):
     with redis_outage(mode):
         response, elapsed = timed_get(client, "/health/")
         ready, ready_elapsed = timed_get(client, "/health/ready")
+        module, module_elapsed = timed_get(client, "/health/jobs/")
+        live, live_elapsed = timed_get(client, "/health/live")
 
     assert elapsed < ENDPOINT_BUDGET_SECONDS
     assert ready_elapsed < ENDPOINT_BUDGET_SECONDS
@@ -276,6 +285,11 @@ def test_redis_outage_fails_cache_check_in_time(client, mode):
     assert response.status_code == 200
     assert response.json()["status"] == "warn"
     assert ready.status_code == 200
+    assert module_elapsed < ENDPOINT_BUDGET_SECONDS
+    assert module.status_code == 200
+    assert health_checks(module)["cache:responseTime"]["status"] == "fail"
+    assert live_elapsed < ENDPOINT_BUDGET_SECONDS
+    assert live.status_code == 200
 
 
 @pytest.mark.django_db
@@ -283,8 +297,14 @@ def test_broker_down_fails_broker_check_in_time(client, settings):
     settings.CELERY_BROKER_URL = f"redis://127.0.0.1:{closed_port()}/0"
 
     response, elapsed = timed_get(client, "/health/")
+    module, module_elapsed = timed_get(client, "/health/payments/")
+    ready = client.get("/health/ready")
 
     assert elapsed < ENDPOINT_BUDGET_SECONDS
+    assert module_elapsed < ENDPOINT_BUDGET_SECONDS
+    assert health_checks(module)["broker:responseTime"]["status"] == "fail"
+    assert module.status_code == 200
+    assert ready.status_code == 200
     broker = health_checks(response)["broker:responseTime"]
     assert broker["status"] == "fail"
     assert "Broker unreachable" in broker["output"]
