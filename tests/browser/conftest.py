@@ -69,14 +69,6 @@ def browser():
             os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = previous
 
 
-@pytest.hookimpl(wrapper=True, tryfirst=True)
-def pytest_runtest_makereport(item, call):
-    report = yield
-    if report.when == "call":
-        item.browser_test_failed = report.failed
-    return report
-
-
 @pytest.fixture
 def page(request, browser, live_server):
     """A page in its own browser context; a screenshot is saved when the test fails."""
@@ -84,9 +76,11 @@ def page(request, browser, live_server):
     context.set_default_timeout(ACTION_TIMEOUT_MS)
     context.set_default_navigation_timeout(NAVIGATION_TIMEOUT_MS)
     browser_page = context.new_page()
+    # The test's own failure is counted before fixtures are torn down, so a rise means it failed.
+    failures_before = request.session.testsfailed
     yield browser_page
 
-    if getattr(request.node, "browser_test_failed", False):
+    if request.session.testsfailed > failures_before:
         FAILURE_DIR.mkdir(parents=True, exist_ok=True)
         name = re.sub(r"[^A-Za-z0-9_.-]+", "_", request.node.nodeid)[-150:]
         browser_page.screenshot(path=str(FAILURE_DIR / f"{name}.png"), full_page=True)
