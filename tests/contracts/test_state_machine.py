@@ -203,3 +203,53 @@ def test_auto_approval_after_seven_days(hirer, worker):
     event = ContractEvent.objects.filter(milestone=milestone, kind="auto_approved").get()
     assert event.actor is None
     assert LedgerTransaction.objects.filter(kind="release", milestone=milestone).count() == 1
+
+
+CONTRACT_ACTIONS = {
+    "accept": (lambda c, a: services.contract_accept(contract=c, actor=a), {"hirer", "worker"}),
+    "cancel": (lambda c, a: services.contract_cancel(contract=c, actor=a), {"hirer", "worker", "staff"}),
+    "edit_milestones": (
+        lambda c, a: services.contract_update_milestones(
+            contract=c, actor=a, milestones=[services.MilestoneDraft("All the work", 5_000)]
+        ),
+        {"hirer"},
+    ),
+}
+CONTRACT_CASES = [
+    (action, persona, status)
+    for action in CONTRACT_ACTIONS
+    for persona in ("hirer", "worker", "stranger", "staff")
+    for status in ("draft", "active", "completed", "cancelled")
+]
+
+
+@pytest.mark.parametrize(("action", "persona", "status"), CONTRACT_CASES)
+def test_contract_transition(action, persona, status, hirer, worker, stranger, staff):
+    from apps.contracts.models import Contract
+
+    run, roles = CONTRACT_ACTIONS[action]
+    contract = make_contract(hirer=hirer, worker=worker, active=False)
+    Contract.objects.filter(pk=contract.pk).update(status=status)
+    contract.refresh_from_db()
+    actor = {"hirer": hirer, "worker": worker, "stranger": stranger, "staff": staff}[persona]
+    events_before = ContractEvent.objects.filter(contract=contract).count()
+
+    if persona == "stranger":
+        expected_error = NotFound
+    elif persona not in roles:
+        expected_error = NotAllowed
+    elif status != "draft":
+        expected_error = InvalidTransition
+    else:
+        expected_error = None
+
+    if expected_error is None:
+        run(contract, actor)
+        assert ContractEvent.objects.filter(contract=contract).count() > events_before
+        assert ContractEvent.objects.filter(contract=contract).last().actor == actor
+    else:
+        with pytest.raises(expected_error):
+            run(contract, actor)
+        contract.refresh_from_db()
+        assert contract.status == status
+        assert ContractEvent.objects.filter(contract=contract).count() == events_before
