@@ -23,6 +23,7 @@ import logging
 from collections.abc import Callable
 from datetime import date
 
+from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -473,6 +474,12 @@ def _reject_open_applications(job: Job, *, except_pk: int | None) -> list[Applic
         Application.objects.filter(pk__in=[row.pk for row in rejected]).update(
             status=ApplicationStatus.REJECTED, decided_at=timezone.now()
         )
+    # The callers announce each rejection, so load the workers in one query, not one per row.
+    workers = get_user_model().objects.in_bulk([row.worker_id for row in rejected])
+    for row in rejected:
+        row.status = ApplicationStatus.REJECTED
+        row.job = job
+        row.worker = workers[row.worker_id]
     return rejected
 
 

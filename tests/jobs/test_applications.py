@@ -302,3 +302,39 @@ def test_failed_send_leaves_the_email_unsent_for_retry(application, settings):
         application_email_deliver(application_id=application.pk, kind="received")
 
     assert not ApplicationEmail.objects.filter(application=application, sent_at__isnull=False).exists()
+
+
+# In-app notifications, recorded by the notifications app in the same transaction
+
+
+def test_applications_notify_the_hirer_grouped(hirer, open_job, worker, stranger):
+    from apps.notifications.models import Notification
+
+    make_application(open_job, worker)
+    make_application(open_job, stranger)
+
+    notification = Notification.objects.get(user=hirer)
+    assert notification.event == "application.received"
+    assert notification.count == 2
+    assert notification.link == f"/jobs/{open_job.pk}/applicants/"
+
+
+def test_accept_notifies_every_decided_worker(hirer, open_job, worker, stranger):
+    from apps.notifications.models import Notification
+
+    chosen = make_application(open_job, worker)
+    make_application(open_job, stranger)
+    services.application_accept(application=chosen, hirer=hirer)
+
+    assert Notification.objects.get(user=worker).event == "application.accepted"
+    assert Notification.objects.get(user=stranger).event == "application.rejected"
+
+
+def test_no_notification_after_a_rollback(open_job, worker):
+    from apps.notifications.models import Notification
+
+    with pytest.raises(RuntimeError), transaction.atomic():
+        make_application(open_job, worker)
+        raise RuntimeError("the request failed after applying")
+
+    assert Notification.objects.count() == 0
