@@ -166,3 +166,46 @@ def test_refund_after_dispute_reaches_hirer(hirer, worker, staff, delivered, fak
     assert escrow_balance(delivered) == 0
     assert account_balance(f"refund_payable:{hirer.pk}") == 0
     assert_ledger_balanced()
+
+
+def forward_all(client, deliveries, name: bytes):
+    responses = []
+    for received in deliveries:
+        if name in received.body:
+            responses.append(
+                client.post(
+                    "/payments/webhooks/paystack/",
+                    data=received.body,
+                    content_type="application/json",
+                    HTTP_X_PAYSTACK_SIGNATURE=received.headers.get("x-paystack-signature", ""),
+                )
+            )
+    return responses
+
+
+def test_reversal_webhook_after_success_webhook(
+    client, hirer_client, worker_client, worker, delivered, fakepay, webhook_sink
+):
+    fakepay.configure(webhook_url=webhook_sink.url)
+    add_wallet(worker_client, "0241234562")
+    approve(hirer_client, delivered)
+    run_outbox()
+    fakepay.advance(5)
+    deliveries = webhook_sink.wait_for(3, timeout=5)
+
+    # The reversal is delivered first, then the success it follows, then the reversal again.
+    reversed_first = forward_all(client, deliveries, b"transfer.reversed")
+    success_late = forward_all(client, deliveries, b"transfer.success")
+    reversed_again = forward_all(client, deliveries, b"transfer.reversed")
+    run_outbox()
+
+    assert reversed_first and success_late and reversed_again
+    assert all(response.status_code == 200 for response in reversed_first + success_late + reversed_again)
+    payout = Payout.objects.get(milestone=delivered)
+    delivered.refresh_from_db()
+    assert payout.status == "reversed"
+    assert delivered.status == "released"
+    assert account_balance(f"worker_payable:{worker.pk}") == WORKER_SHARE
+    assert account_balance(f"payout_in_transit:{worker.pk}") == 0
+    assert LedgerTransaction.objects.filter(kind="payout_failed").count() == 1
+    assert_ledger_balanced()
