@@ -44,7 +44,7 @@ MAX_MILESTONES = 20
 
 def auto_approve_after() -> timedelta:
     """Return how long a delivered milestone waits for the hirer before it is approved automatically."""
-    return timedelta(days=getattr(settings, "KELMAH_AUTO_APPROVE_DAYS", 7))
+    return timedelta(days=settings.KELMAH_AUTO_APPROVE_DAYS)
 
 
 @dataclass(frozen=True)

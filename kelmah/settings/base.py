@@ -184,6 +184,8 @@ AXES_VERBOSE = False
 
 # Platform commission on each released milestone, in basis points (1000 = 10%).
 KELMAH_PLATFORM_FEE_BPS = env_int("KELMAH_PLATFORM_FEE_BPS", 1000, minimum=0)
+# Days a delivered milestone waits for the hirer's answer before it is approved for them.
+KELMAH_AUTO_APPROVE_DAYS = env_int("KELMAH_AUTO_APPROVE_DAYS", 7, minimum=1)
 
 # Who may read /metrics: a bearer token, or client addresses and networks (REMOTE_ADDR).
 # Other monitoring settings and their defaults are in apps/monitoring/conf.py.
