@@ -216,7 +216,7 @@ def inject(target: str) -> None:
 
 
 async def ainject(target: str) -> None:
-    """The async form of inject(): the same rules, sleeping with asyncio.sleep."""
+    """Apply the same rules as inject() from async code, sleeping with asyncio.sleep."""
     if not injection_allowed():
         return
     if not _snapshot.is_fresh():
@@ -276,7 +276,7 @@ class query_faults:
 
 
 def query_fault_wrapper(execute, sql, params, many, context):
-    """A connection.execute_wrapper that applies "<module>.db" for the running module."""
+    """Apply the "<module>.db" rule of the running module before each query (a connection.execute_wrapper)."""
     module_name = current_module.get()
     if module_name is not None and not _loading_switches():
         inject(f"{module_name}.db")

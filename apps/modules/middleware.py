@@ -6,7 +6,7 @@ For every request whose view belongs to a module it
 - sets the view's deadline (KELMAH_VIEW_BUDGET_MS) for deadline-aware calls;
 - routes an exception the view raised to the module's error handler, which returns the
   degraded page inside the layout (HTML) or problem+json (API), both 503 with
-  Retry-After; if that handler fails, a default one answers, and if that fails too, a
+  Retry-After; if that handler fails, a default one responds, and if that fails too, a
   static page or a fixed problem+json does;
 - logs each failure once (identical tracebacks are rate-limited) and sends
   module_request_finished for monitoring.

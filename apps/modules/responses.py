@@ -120,7 +120,7 @@ def static_error_response(status: int, retry_after: int | None = None) -> HttpRe
 
 
 def bare_problem_response(status: int = 503) -> HttpResponse:
-    """A problem+json built without translation or settings, for when everything else failed."""
+    """Build a problem+json without translation or settings, for when everything else failed."""
     title = "Service temporarily unavailable" if status == 503 else "Internal server error"
     body = json.dumps({"type": "about:blank", "title": title, "status": status})
     response = HttpResponse(body, status=status, content_type=PROBLEM_CONTENT_TYPE)

@@ -21,7 +21,7 @@ from apps.modules.responses import PROBLEM_CONTENT_TYPE, bare_problem_response, 
 
 logger = logging.getLogger(__name__)
 
-# The X-Fragment-Final header of a 503 tells the retry script whether another attempt can help.
+# Outcomes marked X-Fragment-Final: 1 on a 503, so the retry script shows them at once.
 FINAL_OUTCOMES = {"maintenance"}
 
 

@@ -62,7 +62,7 @@ def test_not_found_page_needs_no_database():
     assert b"Page not found" in response.content
 
 
-def test_degraded_page_falls_back_to_static_503_when_database_down():
+def test_degraded_page_static_when_database_down():
     response = dispatch_to_handler(
         request_with_database_down("/jobs/"), RuntimeError("view failed"), registry.get_module("jobs")
     )

@@ -183,13 +183,13 @@ def test_unreadable_table_means_no_faults(settings):
 
     from django.db import connection
 
-    with connection.execute_wrapper(refuse_queries):
+    with connection.execute_wrapper(reject_queries):
         faults.inject("cache")
 
     assert faults.active_faults() == {}
 
 
-def refuse_queries(execute, sql, params, many, context):
+def reject_queries(execute, sql, params, many, context):
     from django.db import OperationalError
 
     raise OperationalError("database is unreachable")
