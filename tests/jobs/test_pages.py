@@ -10,9 +10,10 @@ from tests.jobs.conftest import make_application, make_job, page_query_count
 
 pytestmark = pytest.mark.django_db
 
-# A logged-in page's own queries plus the session, the user and the layout's counters
-# (unread messages and notifications, each inside a savepoint).
-LOGGED_IN_PAGE_QUERIES = 14
+# A ceiling for a logged-in page: its own queries plus the session, the user and the
+# layout's counters, each fragment inside a savepoint (and, on PostgreSQL, a statement
+# timeout). The tests also check the count does not grow with the number of rows.
+LOGGED_IN_PAGE_QUERIES = 20
 
 
 def test_home_shows_trades_counts_and_newest_jobs(client, hirer):
@@ -358,31 +359,43 @@ def test_applicants_page_links_profiles_and_saves(hirer_client, hirer, applicati
     assert "Remove from saved" in after
 
 
-@pytest.mark.parametrize("count", [2, 15])
-def test_applicants_page_query_count_is_fixed(hirer_client, hirer, count):
+def test_applicants_page_query_count_is_fixed(hirer_client, hirer):
     from tests.conftest import make_user
 
     job = make_job(hirer)
-    for _ in range(count):
+    make_application(job, make_user(role="worker"))
+    few = page_query_count(hirer_client, f"/jobs/{job.pk}/applicants/")
+    for _ in range(15):
         make_application(job, make_user(role="worker"))
 
-    assert page_query_count(hirer_client, f"/jobs/{job.pk}/applicants/") <= LOGGED_IN_PAGE_QUERIES
+    many = page_query_count(hirer_client, f"/jobs/{job.pk}/applicants/")
+
+    assert many == few
+    assert many <= LOGGED_IN_PAGE_QUERIES
 
 
-@pytest.mark.parametrize("count", [2, 15])
-def test_my_applications_query_count_is_fixed(worker_client, worker, hirer, count):
-    for _ in range(count):
+def test_my_applications_query_count_is_fixed(worker_client, worker, hirer):
+    make_application(make_job(hirer), worker)
+    few = page_query_count(worker_client, "/jobs/applications/")
+    for _ in range(15):
         make_application(make_job(hirer), worker)
 
-    assert page_query_count(worker_client, "/jobs/applications/") <= LOGGED_IN_PAGE_QUERIES
+    many = page_query_count(worker_client, "/jobs/applications/")
+
+    assert many == few
+    assert many <= LOGGED_IN_PAGE_QUERIES
 
 
-@pytest.mark.parametrize("count", [2, 15])
-def test_hirer_jobs_query_count_is_fixed(hirer_client, hirer, count):
-    for _ in range(count):
+def test_hirer_jobs_query_count_is_fixed(hirer_client, hirer):
+    make_job(hirer)
+    few = page_query_count(hirer_client, "/hirer/jobs/")
+    for _ in range(15):
         make_job(hirer)
 
-    assert page_query_count(hirer_client, "/hirer/jobs/") <= LOGGED_IN_PAGE_QUERIES
+    many = page_query_count(hirer_client, "/hirer/jobs/")
+
+    assert many == few
+    assert many <= LOGGED_IN_PAGE_QUERIES
 
 
 def test_detail_shows_the_messaging_panel_to_parties(worker_client, stranger_client, application):
