@@ -6,6 +6,7 @@ from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.utils.cache import patch_vary_headers
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -43,7 +44,14 @@ def directory(request):
     form = DirectoryFilterForm(request.GET or None)
     filters = form.to_filters()
     page = Paginator(selectors.worker_directory(filters), DIRECTORY_PAGE_SIZE).get_page(request.GET.get("page"))
-    return render(request, "workers/directory.html", {"form": form, "page": page, "filters": filters})
+    context = {"form": form, "page": page, "filters": filters}
+    # htmx swaps only the results when a filter changes, which saves mobile data.
+    if request.headers.get("HX-Request") == "true":
+        response = render(request, "workers/includes/directory_results.html", context)
+    else:
+        response = render(request, "workers/directory.html", context)
+    patch_vary_headers(response, ["HX-Request"])
+    return response
 
 
 @require_http_methods(["GET", "HEAD"])

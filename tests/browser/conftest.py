@@ -42,9 +42,14 @@ FAILURE_DIR = Path(settings.VAR_DIR) / "browser-failures"
 
 
 @pytest.fixture(scope="session")
-def live_server():
-    """Serve the site on 127.0.0.1 at a port the OS picks; stopped at the end of the session."""
-    server = LiveServer("127.0.0.1:0")
+def live_server(django_db_setup, django_db_blocker):
+    """Serve the site on 127.0.0.1 at a port the OS picks; stopped at the end of the session.
+
+    It starts only after the test database exists: started earlier on SQLite, the server
+    thread would share the in-memory connection with the test thread and crash sqlite3.
+    """
+    with django_db_blocker.unblock():
+        server = LiveServer("127.0.0.1:0")
     yield server
     server.stop()
 

@@ -252,3 +252,15 @@ def test_edit_page_shows_completeness(worker_client):
 
     assert "Profile 0% complete" in response.content.decode()
     assert "Choose your trade" in response.content.decode()
+
+
+def test_directory_htmx_request_gets_results_only(client):
+    listed_worker(name="Kwame Asante")
+
+    full = client.get(DIRECTORY)
+    partial = client.get(DIRECTORY, {"trade": "carpentry"}, HTTP_HX_REQUEST="true")
+
+    assert "<html" in full.content.decode()
+    assert "<html" not in partial.content.decode()
+    assert "Kwame Asante" in partial.content.decode()
+    assert "HX-Request" in partial["Vary"]
