@@ -41,6 +41,8 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
     "data_folder_in": str(BROKER_DIR / "queue"),
     "data_folder_out": str(BROKER_DIR / "queue"),
     "processed_folder": str(BROKER_DIR / "processed"),
+    # Exchange tables; kombu's default is a "control" folder in the working directory.
+    "control_folder": str(BROKER_DIR / "control"),
     "store_processed": False,
 }
 

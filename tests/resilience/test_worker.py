@@ -27,9 +27,10 @@ def broker_for(transport: str, var_dir: Path) -> tuple[str, dict]:
         "data_folder_in": str(folder / "queue"),
         "data_folder_out": str(folder / "queue"),
         "processed_folder": str(folder / "processed"),
+        "control_folder": str(folder / "control"),
         "store_processed": False,
     }
-    for path in ("queue", "processed"):
+    for path in ("queue", "processed", "control"):
         (folder / path).mkdir(parents=True, exist_ok=True)
     return "filesystem://", options
 
