@@ -65,6 +65,9 @@ class ConversationConsumer(AsyncJsonWebsocketConsumer):
                 error,
                 extra={"path": scope.get("path")},
             )
+            heartbeat = getattr(self, "heartbeat_task", None)
+            if heartbeat is not None:
+                heartbeat.cancel()
             if not self.sent_close:
                 await send({"type": "websocket.close", "code": CLOSE_LAYER_DOWN})
 
