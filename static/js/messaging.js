@@ -427,7 +427,9 @@
 
   document.addEventListener("visibilitychange", markRead);
 
-  if (olderPage || !("WebSocket" in window)) {
+  if (olderPage) {
+    // An older page shows history only; the newest page is the live one.
+  } else if (!("WebSocket" in window)) {
     showStatus("paused");
   } else {
     showStatus("connecting");
