@@ -24,8 +24,8 @@ DEFAULTS = {
     # Seconds the realtime fan-out is skipped after it timed out, so a hung channel layer
     # costs one timeout per interval rather than one per message.
     "MESSAGING_FANOUT_RETRY_AFTER": 5,
-    # Messages one person may send per minute across all conversations; a person typing
-    # fast sends well under one a second, a script flooding someone does not.
+    # Messages one person may send per minute across all conversations. A person typing
+    # fast stays well under it, and a script flooding someone does not.
     "MESSAGING_SEND_RATE_PER_MINUTE": 30,
     # Seconds between two typing events relayed from one socket.
     "MESSAGING_TYPING_INTERVAL": 2.0,

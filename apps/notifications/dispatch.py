@@ -14,7 +14,7 @@ DELIVER_TASK = "notifications.deliver"
 def enqueue_delivery(delivery, *, countdown: float = 0, retry_round: str = "") -> None:
     """Queue attempt number `delivery.attempts + 1` of one delivery, `countdown` seconds from now.
 
-    `retry_round` tells apart an operator's retry of a failed delivery from its first round.
+    `retry_round` distinguishes an operator's retry of a failed delivery from its first round.
     """
     round_suffix = f":{retry_round}" if retry_round else ""
     outbox.enqueue(
