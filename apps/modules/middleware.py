@@ -90,6 +90,16 @@ class ModuleMiddleware:
         return None
 
     def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
+        try:
+            return self._handle_exception(request, exception)
+        except Exception:
+            # Last resort, so an API client never gets Django's HTML error page.
+            logger.exception("The module layer failed while handling %r", exception)
+            if responses.is_api_request(request):
+                return responses.bare_problem_response(503)
+            return responses.static_error_response(503, int(setting("KELMAH_RETRY_AFTER_S")))
+
+    def _handle_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
         module: Module | None = getattr(request, "kelmah_module", None)
         if isinstance(exception, CLIENT_ERRORS):
             return None

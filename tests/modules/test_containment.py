@@ -237,3 +237,21 @@ def test_unowned_api_view_failure_is_problem_json(api_client, probe_site, settin
     assert response.status_code == 500
     assert response["Content-Type"] == "application/problem+json"
     assert json.loads(response.content)["status"] == 500
+
+
+def test_domain_error_page_falls_back_when_layout_broken(client, probe_site, settings):
+    def refuses(request):
+        raise NotAllowed("You cannot do that to this job.")
+
+    from tests.modules import probe
+
+    settings.TEMPLATES = [{**settings.TEMPLATES[0], "DIRS": ["/nonexistent"], "APP_DIRS": False}]
+    original = probe.probe_view_raises
+    probe.probe_patterns[0].callback = refuses
+    try:
+        response = client.get("/probe/raises/")
+    finally:
+        probe.probe_patterns[0].callback = original
+
+    assert response.status_code == 503
+    assert b"Temporarily unavailable" in response.content
