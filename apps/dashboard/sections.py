@@ -128,15 +128,23 @@ def _saved_workers(user) -> list[dict]:
     ]
 
 
+def _wallet(user) -> dict:
+    from apps.payments.selectors import wallet_summary
+
+    return {f"{name}_pesewas": amount for name, amount in wallet_summary(user).items()}
+
+
 WORKER_SECTIONS = [
     Section("applications", "jobs", _worker_applications),
     Section("recommended_jobs", "jobs", _recommended_jobs),
     Section("profile_completeness", "workers", _profile_completeness),
+    Section("wallet", "payments", _wallet),
 ]
 HIRER_SECTIONS = [
     Section("jobs_by_state", "jobs", _hirer_jobs_by_state),
     Section("newest_applicants", "jobs", _newest_applicants),
     Section("saved_workers", "hirers", _saved_workers),
+    Section("wallet", "payments", _wallet),
 ]
 
 

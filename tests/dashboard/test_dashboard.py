@@ -257,3 +257,21 @@ def test_worker_card_fragment_renders_public_card(rf, plumber, hirer):
     assert plumber.full_name in html
     assert plumber.phone not in html
     assert missing == ""
+
+
+def test_api_includes_wallet_in_pesewas(as_api, hirer, plumber):
+    for user in (hirer, plumber):
+        wallet = as_api(user).get(API).json()["sections"]["wallet"]
+
+        assert wallet["status"] == "ok"
+        assert wallet["data"]["escrow_pesewas"] == 0
+        assert wallet["data"]["payable_pesewas"] == 0
+
+
+def test_worker_profile_offers_message_button_to_hirers_only(hirer_client, client, worker_client, plumber):
+    url = reverse("workers:profile", kwargs={"user_id": plumber.pk})
+    button = f'name="worker" value="{plumber.pk}"'
+
+    assert button in hirer_client.get(url).content.decode()
+    assert button not in client.get(url).content.decode()
+    assert button not in worker_client.get(url).content.decode()
