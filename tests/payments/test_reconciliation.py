@@ -6,11 +6,14 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from apps.payments.models import Collection, ReconciliationItem
+from apps.contracts import services as contract_services
+from apps.payments.models import Collection, ReconciliationItem, Refund
+from apps.payments.payouts import payouts_poll
 from apps.payments.providers import get_provider
 from apps.payments.providers.base import CollectionRequest
 from apps.payments.reconciliation import reconcile
 from tests.contracts.factories import first_milestone, make_contract
+from tests.payments.conftest import run_outbox
 
 
 @pytest.fixture
@@ -79,3 +82,33 @@ def test_provider_down_records_failed_run(funded, settings):
 
     assert run.status == "failed"
     assert "Provider listing failed" in run.error
+
+
+def test_refunded_and_paid_out_money_reconciles(
+    hirer, worker, staff, funded, worker_client, fakepay, client, webhook_sink
+):
+    fakepay.configure(webhook_url=webhook_sink.url)
+    contract_services.milestone_dispute(milestone=funded, actor=hirer, reason="Never started.")
+    contract_services.dispute_resolve(
+        milestone=funded, actor=staff, resolution="split", worker_amount=5_000, note="Some materials bought."
+    )
+    worker_client.post("/payments/payout-method/", {"network": "mtn", "phone": "0241234560", "name": "Kofi Boateng"})
+    run_outbox()
+    fakepay.advance(5)
+    for received in webhook_sink.wait_for(3, timeout=5):
+        client.post(
+            "/payments/webhooks/paystack/",
+            data=received.body,
+            content_type="application/json",
+            HTTP_X_PAYSTACK_SIGNATURE=received.headers.get("x-paystack-signature", ""),
+        )
+    run_outbox()
+    payouts_poll(now=timezone.now() + timedelta(minutes=10))
+    assert Refund.objects.get().status == "processed"
+
+    run = reconcile(provider_name="paystack")
+
+    items = list(ReconciliationItem.objects.filter(run=run).values_list("kind", "reference"))
+    assert items == []
+    assert run.status == "ok"
+    assert run.rows_checked == 6
