@@ -99,6 +99,9 @@ def search(request):
         "form": form,
         "page": page,
         "query_string": _query_without_page(request),
+        "filters_active": any(
+            request.GET.get(name) for name in ("trade", "region", "budget_min", "budget_max", "sort")
+        ),
     }
     template = "jobs/_search_results.html" if request.headers.get("HX-Request") else "jobs/search.html"
     return render(request, template, context, status=400 if form.errors else 200)
