@@ -76,10 +76,10 @@ def fresh_listing_cache_and_breakers():
 
 
 def page_query_count(client, url: str, *, loads: int = 3) -> int:
-    """Return the fewest queries any of `loads` GETs of `url` ran, asserting each answered 200.
+    """Return the fewest queries any of `loads` GETs of `url` ran, asserting each returned 200.
 
-    The modules layer reloads its fault rules and switches every few seconds, adding a few
-    queries to whichever request lands on the reload; the minimum leaves those out.
+    The modules layer reloads its fault rules and switches about once a second, adding a few
+    queries to whichever request lands on the reload. The minimum leaves those out.
     """
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
