@@ -111,8 +111,18 @@ def message_send(*, conversation: Conversation, sender, body: str, attachment=No
 
 
 def _store_message(conversation, sender, body, checked, attachment, client_id) -> Message:
+    message = Message(conversation=conversation, sender=sender, body=body, client_id=client_id or None)
+    try:
+        return _store_message_rows(message, conversation, sender, checked, attachment)
+    except Exception:
+        # The rows rolled back; the file written to storage does not, so remove it.
+        if message.attachment.name:
+            message.attachment.delete(save=False)
+        raise
+
+
+def _store_message_rows(message, conversation, sender, checked, attachment) -> Message:
     with transaction.atomic():
-        message = Message(conversation=conversation, sender=sender, body=body, client_id=client_id or None)
         if checked is not None:
             message.attachment_type = checked.content_type
             message.attachment_name = checked.name

@@ -62,3 +62,22 @@ def test_concurrent_grouped_events_make_one_unread_row(hirer):
     assert all(isinstance(result, Notification) for result in results), results
     row = Notification.objects.get(user=hirer)
     assert row.count == 5
+
+
+def test_losing_racer_leaves_no_attachment_file(conversation, worker, settings, tmp_path):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from tests.messaging.test_attachments import PDF
+
+    settings.MEDIA_ROOT = tmp_path
+
+    def send():
+        upload = SimpleUploadedFile("quote.pdf", PDF, content_type="application/pdf")
+        return message_send(conversation=conversation, sender=worker, body="", attachment=upload, client_id="file-1")
+
+    results = run_together(4, send)
+
+    assert all(isinstance(result, Message) for result in results), results
+    assert Message.objects.count() == 1
+    stored = list((tmp_path / "messaging").iterdir())
+    assert [path.name for path in stored] == [Message.objects.get().attachment.name.rsplit("/", 1)[-1]]
