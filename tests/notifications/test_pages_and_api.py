@@ -187,3 +187,16 @@ def test_api_preferences_malformed_is_400(worker, as_api, raw):
     assert response.status_code == 400
     assert "error" in response.json()
     assert not Preference.objects.exists()
+
+
+def test_list_page_query_count_is_bounded(worker, worker_client, django_assert_max_num_queries):
+    make_notifications(worker, 25)
+    worker_client.get("/notifications/")
+
+    with django_assert_max_num_queries(25) as captured:
+        response = worker_client.get("/notifications/")
+
+    notification_queries = [q for q in captured.captured_queries if "notifications_notification" in q["sql"]]
+    assert response.status_code == 200
+    assert response.content.decode().count('class="card unread"') == 20
+    assert len(notification_queries) <= 4
