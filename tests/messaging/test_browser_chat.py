@@ -17,6 +17,7 @@ from django.conf import settings
 from django.db import connection
 
 from apps.messaging.models import Message
+from apps.messaging.services import message_send
 from tests.browser.conftest import browser  # noqa: F401  (Chromium, shared with the browser suite)
 from tests.messaging.conftest import session_client
 
@@ -150,3 +151,34 @@ def test_two_people_chat_live_then_without_websocket(browser, asgi_server, conve
 
     assert Message.objects.filter(body="Socket is blocked here").count() == 1
     assert Message.objects.filter(body="Still reading you").count() == 1
+
+
+def test_page_reconnects_and_replays_what_it_missed(browser, asgi_server, conversation, hirer, worker):  # noqa: F811
+    blocked = {"on": True}
+
+    def route(ws):
+        if blocked["on"]:
+            ws.close(code=1011, reason="blocked by the test")
+        else:
+            ws.connect_to_server()
+
+    context = browser.new_context(base_url=asgi_server, locale="en-GB", timezone_id="Africa/Accra")
+    context.set_default_timeout(20_000)
+    context.route_web_socket("**/ws/**", route)
+    # Polling is cut too, so the missed message can only come back through the socket's replay.
+    context.route("**/after/**", lambda request_route: request_route.abort())
+    client = session_client(hirer)
+    context.add_cookies([{"name": "sessionid", "value": client.cookies["sessionid"].value, "url": asgi_server}])
+    page = context.new_page()
+    try:
+        page.goto(f"/messages/{conversation.public_id}/")
+        page.locator("#live-status").filter(has_text="Live updates paused").wait_for()
+        message_send(conversation=conversation, sender=worker, body="Sent while you were away")
+        blocked["on"] = False
+
+        page.wait_for_function("window.KelmahMessaging.isLive()")
+        page.locator("#message-list").get_by_text("Sent while you were away").wait_for()
+        assert page.locator("#live-status").is_hidden()
+        assert item_count(page, "Sent while you were away") == 1
+    finally:
+        context.close()
