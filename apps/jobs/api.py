@@ -25,6 +25,7 @@ from apps.jobs.serializers import (
     JobSearchParamsSerializer,
     JobSerializer,
     JobWriteSerializer,
+    MyApplicationsParamsSerializer,
 )
 
 logger = logging.getLogger(__name__)
@@ -174,13 +175,17 @@ class MyApplicationsApi(APIView):
     permission_classes = [permissions.IsAuthenticated]
 
     @extend_schema(
-        summary="The worker's own applications",
+        summary="The worker's own applications, optionally by status",
         operation_id="jobs_my_applications_list",
+        parameters=[MyApplicationsParamsSerializer, OpenApiParameter("page", int)],
         responses=ApplicationSerializer(many=True),
     )
     def get(self, request):
         _require_role(request.user, Role.WORKER)
-        return _paginated(request, self, selectors.worker_applications(worker=request.user), ApplicationSerializer)
+        params = MyApplicationsParamsSerializer(data=request.query_params)
+        params.is_valid(raise_exception=True)
+        applications = selectors.worker_applications(worker=request.user, status=params.validated_data["status"])
+        return _paginated(request, self, applications, ApplicationSerializer)
 
 
 class ApplicationWithdrawApi(APIView):

@@ -12,7 +12,7 @@ from rest_framework import serializers
 from apps.common.ghana import Region, Trade
 from apps.common.money import cedis_to_pesewas, pesewas_to_cedis
 from apps.jobs import selectors
-from apps.jobs.models import Application, BudgetType, Job, JobStatus, Urgency
+from apps.jobs.models import Application, ApplicationStatus, BudgetType, Job, JobStatus, Urgency
 
 
 @extend_schema_field(OpenApiTypes.DECIMAL)
@@ -156,6 +156,10 @@ class JobSearchParamsSerializer(serializers.Serializer):
 
 class HirerJobsParamsSerializer(serializers.Serializer):
     status = serializers.ChoiceField(choices=JobStatus.choices, required=False, allow_blank=True, default="")
+
+
+class MyApplicationsParamsSerializer(serializers.Serializer):
+    status = serializers.ChoiceField(choices=ApplicationStatus.choices, required=False, allow_blank=True, default="")
 
 
 class JobSummarySerializer(serializers.ModelSerializer):

@@ -335,3 +335,15 @@ def test_schema_renders(api_client):
     body = response.content.decode()
     assert "/api/v1/jobs/{job_id}/applications/" in body
     assert "/api/v1/hirers/saved-workers/" in body
+
+
+def test_my_applications_filter_by_status(as_api, worker, hirer):
+    pending = make_application(make_job(hirer), worker)
+    withdrawn = make_application(make_job(hirer), worker)
+    services.application_withdraw(application=withdrawn, worker=worker)
+    client = as_api(worker)
+
+    response = client.get("/api/v1/jobs/applications/", {"status": "pending"})
+
+    assert [row["id"] for row in response.json()["results"]] == [pending.pk]
+    assert client.get("/api/v1/jobs/applications/", {"status": "lost"}).status_code == HTTPStatus.BAD_REQUEST
