@@ -113,7 +113,9 @@
     const form = event.target;
     if (!form.matches("form[data-offline-queue]") || (form.method || "").toLowerCase() !== "post") return;
     const key = ensureKey(form);
-    const body = Array.from(new FormData(form).entries()).filter(([, value]) => typeof value === "string");
+    // Passing the submitter keeps which button was pressed ("continue" or "save as draft").
+    const formData = event.submitter ? new FormData(form, event.submitter) : new FormData(form);
+    const body = Array.from(formData.entries()).filter(([, value]) => typeof value === "string");
     event.preventDefault();
     try {
       const response = await send({ url: form.action || location.href, body, key });
