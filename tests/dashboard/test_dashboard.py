@@ -131,8 +131,9 @@ def dashboard_queries(client) -> int:
     return len(queries)
 
 
-# Each panel costs a few queries plus a savepoint; the layout's own fragments (navigation
-# counters) add some more. The cap leaves room for them; the equality is the real check.
+# Each panel costs a few queries plus a savepoint, and on PostgreSQL two more statements that
+# set and reset its statement timeout; the layout's own fragments (navigation counters) add
+# some more. The cap leaves room for them; the equality with 5 and 50 rows is the real check.
 
 
 def test_worker_dashboard_query_count_is_fixed(worker_client, plumber, settings, django_assert_max_num_queries):
@@ -150,7 +151,7 @@ def test_worker_dashboard_query_count_is_fixed(worker_client, plumber, settings,
     add_jobs(5, 50)
 
     with_fifty = dashboard_queries(worker_client)
-    with django_assert_max_num_queries(30):
+    with django_assert_max_num_queries(50):
         assert worker_client.get(DASHBOARD).status_code == HTTPStatus.OK
     assert with_fifty == with_five
 
@@ -168,7 +169,7 @@ def test_hirer_dashboard_query_count_is_fixed(hirer_client, hirer, settings, dja
     add_jobs(5, 50)
 
     with_fifty = dashboard_queries(hirer_client)
-    with django_assert_max_num_queries(30):
+    with django_assert_max_num_queries(50):
         assert hirer_client.get(DASHBOARD).status_code == HTTPStatus.OK
     assert with_fifty == with_five
 
