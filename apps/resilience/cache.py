@@ -56,6 +56,10 @@ logger = logging.getLogger(__name__)
 T = TypeVar("T")
 
 _MISSING = object()
+# Seconds between two warnings about failing cache metrics, so a broken metrics store
+# logs once a minute instead of once per read.
+METRICS_WARNING_INTERVAL = 60.0
+_metrics_warned_at = -METRICS_WARNING_INTERVAL
 
 
 @dataclass(frozen=True)
@@ -228,11 +232,17 @@ def get_or_build(
     too after waiting RESILIENCE_CACHE_WAIT_SECONDS for another builder. While the tier
     is down it runs once per key at a time in each process. `build` must return a
     picklable value; its exceptions are logged and turned into a stale result or
-    Unavailable, never raised.
+    Unavailable, never raised. Each read is counted once in the monitoring metrics as a
+    hit, a stale serve or a miss.
     """
     if fresh <= 0 or stale < 0:
         raise ValueError("fresh must be positive and stale non-negative")
-    tags = tuple(tags)
+    result = _read(key, build, fresh, stale, tuple(tags))
+    _record_outcome(result)
+    return result
+
+
+def _read(key, build, fresh, stale, tags):
     now = time.time()
     versions = _tags.current(tags) if tags else {}
 
@@ -260,6 +270,34 @@ def get_or_build(
         return _build_with_shared_lock(key, build, fresh, stale, versions, usable_stale)
     finally:
         local_lock.release()
+
+
+def _record_outcome(result: Cached | Unavailable) -> None:
+    """Count a read in the monitoring metrics as a hit, a stale serve or a miss.
+
+    A miss is a read that ran `build` or had nothing to serve; a fresh copy that another
+    caller just built is a hit.
+    """
+    if result.is_stale and isinstance(result, Cached):
+        outcome = "stale"
+    elif isinstance(result, Unavailable) or result.source == "live":
+        outcome = "miss"
+    else:
+        outcome = "hit"
+    try:
+        from apps.monitoring.metrics import record_cache
+
+        record_cache(outcome)
+    except Exception as error:  # a metrics failure must never break a read
+        _warn_metrics_failure(error)
+
+
+def _warn_metrics_failure(error: Exception) -> None:
+    global _metrics_warned_at
+    now = time.monotonic()
+    if now - _metrics_warned_at >= METRICS_WARNING_INTERVAL:
+        _metrics_warned_at = now
+        logger.warning("Recording a cache metric failed (%s); reads go on without it", error)
 
 
 def _build_with_shared_lock(key, build, fresh, stale, versions, usable_stale):
