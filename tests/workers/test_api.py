@@ -202,3 +202,32 @@ def test_portfolio_api_rejects_json_and_missing_file(as_api, worker, hirer, api_
     assert api_client.post(PORTFOLIO, {"image": upload()}, format="multipart").status_code in {401, 403}
     assert api_client.delete(f"{PORTFOLIO}1/").status_code in {401, 403}
     assert not PortfolioItem.objects.exists()
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        [],
+        "GHA-123456789-0",
+        12,
+        {"number": None},
+        {"number": ["GHA-123456789-0"]},
+        {"number": {"a": {"b": 1}}},
+        {"number": "NaN"},
+        {"number": 1e300},
+    ],
+)
+def test_ghana_card_api_rejects_malformed_body(as_api, worker, body):
+    response = as_api(worker).post(CARD, body, format="json")
+
+    assert response.status_code == HTTPStatus.BAD_REQUEST
+    assert "error" in response.json()
+    assert WorkerProfile.objects.get(user=worker).ghana_card_state == GhanaCardState.UNVERIFIED
+
+
+def test_ghana_card_api_rejects_raw_json_edge_cases(as_api, worker):
+    for raw in (b"null", b'{"number": NaN}', b'{"number": 1e309}', b"{", b'{"a":' * 5 + b"1" + b"}" * 5):
+        response = as_api(worker).generic("POST", CARD, raw, content_type="application/json")
+        assert response.status_code == HTTPStatus.BAD_REQUEST, raw
+
+    assert WorkerProfile.objects.get(user=worker).ghana_card_state == GhanaCardState.UNVERIFIED
