@@ -3,7 +3,22 @@
 from django.db.models import Count, Prefetch, Q, Sum
 
 from apps.common.errors import NotFound
-from apps.contracts.models import Contract, ContractEvent, Delivery, Dispute, Milestone
+from apps.contracts.models import Contract, ContractEvent, Delivery, Dispute, Milestone, MilestoneStatus
+
+# Milestone states the hirer's money has reached, whether held in escrow, released or paid
+# out. A milestone can only be disputed after it was funded, so DISPUTED counts too. Refunded
+# and cancelled milestones do not count, because the money went back or never came.
+FUNDED_MILESTONE_STATUSES = frozenset(
+    {
+        MilestoneStatus.FUNDED,
+        MilestoneStatus.IN_PROGRESS,
+        MilestoneStatus.DELIVERED,
+        MilestoneStatus.CHANGES_REQUESTED,
+        MilestoneStatus.RELEASED,
+        MilestoneStatus.PAID_OUT,
+        MilestoneStatus.DISPUTED,
+    }
+)
 
 
 def contracts_for_user(user):
@@ -38,6 +53,23 @@ def milestone_get_for_user(*, user, public_id) -> Milestone:
     if milestone is None or milestone.contract.role_of(user) is None:
         raise NotFound("Milestone not found.")
     return milestone
+
+
+def has_funded_contract(hirer, worker) -> bool:
+    """Return whether `hirer` funded at least one milestone of a contract with `worker`, in one query.
+
+    Messaging shows the two people each other's phone number only when this is True.
+    Unsaved users or None on either side give False.
+    """
+    hirer_id = getattr(hirer, "pk", None)
+    worker_id = getattr(worker, "pk", None)
+    if hirer_id is None or worker_id is None:
+        return False
+    return Milestone.objects.filter(
+        contract__hirer_id=hirer_id,
+        contract__worker_id=worker_id,
+        status__in=FUNDED_MILESTONE_STATUSES,
+    ).exists()
 
 
 def contract_detail(contract: Contract) -> dict:
