@@ -19,7 +19,10 @@ const SHELL = [
 ];
 
 self.addEventListener("install", (event) => {
-  event.waitUntil(caches.open(SHELL_CACHE).then((cache) => cache.addAll(SHELL)).then(() => self.skipWaiting()));
+  // Without cookies: a worker installed while someone is logged in must still store the
+  // anonymous offline page, never that person's copy of it.
+  const requests = SHELL.map((url) => new Request(url, { credentials: "omit" }));
+  event.waitUntil(caches.open(SHELL_CACHE).then((cache) => cache.addAll(requests)).then(() => self.skipWaiting()));
 });
 
 self.addEventListener("activate", (event) => {
@@ -50,14 +53,16 @@ function withTimeout(promise, ms) {
   });
 }
 
-async function networkFirst(request) {
+async function networkFirst(event) {
+  const request = event.request;
   const cache = await caches.open(PAGE_CACHE);
   try {
     const response = await withTimeout(fetch(request), NETWORK_TIMEOUT_MS);
+    // waitUntil keeps the worker alive until the copy is stored (or an old one dropped).
     if (isCacheable(response)) {
-      cache.put(request, response.clone());
+      event.waitUntil(cache.put(request, response.clone()));
     } else {
-      cache.delete(request);
+      event.waitUntil(cache.delete(request));
     }
     return response;
   } catch (error) {
@@ -90,6 +95,6 @@ self.addEventListener("fetch", (event) => {
   if (url.pathname.startsWith("/static/")) {
     event.respondWith(cacheFirst(request));
   } else if (request.mode === "navigate" || (request.headers.get("Accept") || "").includes("text/html")) {
-    event.respondWith(networkFirst(request));
+    event.respondWith(networkFirst(event));
   }
 });
