@@ -276,3 +276,15 @@ def test_worker_profile_offers_message_button_to_hirers_only(hirer_client, clien
     assert button in hirer_client.get(url).content.decode()
     assert button not in client.get(url).content.decode()
     assert button not in worker_client.get(url).content.decode()
+
+
+def test_worker_profile_survives_failing_messaging(hirer_client, plumber):
+    faults.fault_set(target="messaging.fragments", spec="raise")
+
+    response = hirer_client.get(reverse("workers:profile", kwargs={"user_id": plumber.pk}))
+
+    body = response.content.decode()
+    assert response.status_code == HTTPStatus.OK
+    assert plumber.full_name in body
+    assert 'data-module="messaging"' in body
+    assert f'name="worker" value="{plumber.pk}"' not in body
