@@ -59,10 +59,15 @@
     return field.value;
   }
 
-  async function renderOutbox() {
+  async function renderOutbox(pageLoad = false) {
     const panel = document.getElementById("offline-outbox");
     if (!panel) return;
     const items = (await outbox.all()).filter((item) => item.user === userId);
+    // A rejected write stays listed until its form's page is loaded again, where the
+    // person can fix and resend it. It is shown there one last time, then dropped.
+    for (const item of items) {
+      if (pageLoad && item.error && item.page === location.pathname) await outbox.remove(item.key);
+    }
     const list = panel.querySelector("ul");
     list.replaceChildren(...items.map((item) => {
       const li = document.createElement("li");
@@ -86,7 +91,7 @@
     if (replaying || !navigator.onLine) return;
     replaying = true;
     try {
-      const items = (await outbox.all()).filter((item) => item.user === userId);
+      const items = (await outbox.all()).filter((item) => item.user === userId && !item.error);
       for (const item of items) {
         let response;
         try {
@@ -99,8 +104,9 @@
         } else if (response.status === 409 || response.status >= 500) {
           continue; // In flight elsewhere or a server problem: retry later.
         } else {
+          // Invalid or refused: resending cannot help, so keep it listed with the reason.
           item.error = document.body.dataset.offlineRejected || "rejected";
-          await outbox.remove(item.key);
+          await outbox.add(item);
         }
       }
     } finally {
@@ -127,7 +133,7 @@
         document.close();
       }
     } catch (error) {
-      await outbox.add({ key, url: form.action || location.href, body, user: userId,
+      await outbox.add({ key, url: form.action || location.href, body, user: userId, page: location.pathname,
                          label: form.dataset.offlineQueue || form.action, createdAt: Date.now() });
       form.reset();
       form.querySelector('input[name="idempotency_key"]').value = "";
@@ -154,12 +160,12 @@
   document.addEventListener("submit", submitQueued);
   window.addEventListener("online", () => { showConnection(); replay(); });
   window.addEventListener("offline", showConnection);
-  document.addEventListener("DOMContentLoaded", () => { showConnection(); renderOutbox(); replay(); });
+  document.addEventListener("DOMContentLoaded", () => { showConnection(); renderOutbox(true); replay(); });
   setInterval(replay, RETRY_MS);
 
   if ("serviceWorker" in navigator) {
     navigator.serviceWorker.register("/sw.js", { scope: "/" }).catch(() => {});
   }
 
-  window.kelmahOutbox = { replay, all: outbox.all, render: renderOutbox };
+  window.kelmahOutbox = { replay, all: outbox.all, render: () => renderOutbox() };
 })();

@@ -32,7 +32,7 @@ def wait_for_empty_outbox(page) -> None:
 def wait_for_rows(page, queryset, expected: int) -> None:
     """Wait up to WAIT_MS for `queryset` to count `expected` rows, then check it stays there.
 
-    The live server answers the replay from another thread, so the test polls instead of
+    The live server handles the replay in another thread, so the test polls instead of
     reading once at the moment the outbox empties.
     """
     for _ in range(WAIT_MS // 250):
@@ -87,7 +87,7 @@ def test_overlapping_replays_store_one_application(page, offline_context, log_in
     job = make_job(make_user(role="hirer", name="Ama Mensah"), title="Fix a leaking kitchen sink")
     log_in(page, worker.email, PASSWORD)
     queue_application_offline(page, offline_context, job)
-    # A second tab of the same person holds the same outbox.
+    # A second tab of the same person shares the same outbox.
     other_tab = offline_context.new_page()
     other_tab.goto("data:text/html,")
 
@@ -132,3 +132,35 @@ def test_message_sent_offline_is_stored_once(page, offline_context, log_in):
     assert sent.get().conversation == conversation
     page.reload()
     expect(page.get_by_text("I will come at four with the new trap.")).to_have_count(1)
+
+
+def test_rejected_application_stays_listed(page, offline_context, log_in):
+    worker = make_user(role="worker", name="Kofi Boateng")
+    job = make_job(make_user(role="hirer", name="Ama Mensah"), title="Fix a leaking kitchen sink")
+    log_in(page, worker.email, PASSWORD)
+    page.goto(f"/jobs/{job.pk}/")
+    offline_context.set_offline(True)
+    page.get_by_label("Why are you right for this job?").fill("Too short.")
+    page.get_by_label("Your price (GH₵)").fill("-5")
+    page.get_by_role("button", name="Send application").click()
+    expect(page.locator("#offline-outbox")).to_contain_text(f"Application for {job.title}")
+
+    offline_context.set_offline(False)
+    page.evaluate("() => window.kelmahOutbox.replay()")
+
+    outbox = page.locator("#offline-outbox")
+    expect(outbox).to_contain_text("The server rejected this")
+    [item] = outbox_items(page)
+    assert item["error"]
+    assert Application.objects.count() == 0
+
+    # Another page keeps it listed and never resends it; its form's page shows it a last time.
+    page.goto("/jobs/")
+    expect(outbox).to_contain_text("The server rejected this")
+    page.evaluate("() => window.kelmahOutbox.replay()")
+    page.goto(f"/jobs/{job.pk}/")
+    expect(outbox).to_contain_text("The server rejected this")
+    wait_for_empty_outbox(page)
+    page.reload()
+    expect(outbox).to_be_hidden()
+    assert Application.objects.count() == 0
