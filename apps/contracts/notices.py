@@ -1,9 +1,12 @@
-"""Notifications about milestone changes, sent only after the change commits."""
+"""Notifications about contract and milestone changes, sent only after the change commits."""
 
 import logging
+from functools import partial
 
+from django.db import transaction
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from apps.common.money import format_ghs
 
@@ -47,6 +50,53 @@ def milestone_changed(milestone, to_status: str) -> None:
             body=body,
             link=link,
             dedupe_key=f"milestone:{milestone.public_id}:{to_status}:{milestone.updated_at.timestamp():.0f}",
+        )
+
+
+# Contract change -> (title, body). Titles take the contract title, bodies the actor's name.
+CONTRACT_NOTICES = {
+    "drafted": (
+        gettext_lazy("Contract drafted: “%(title)s”"),
+        gettext_lazy("Check the milestones and accept the contract so the work can start."),
+    ),
+    "accepted": (
+        gettext_lazy("%(name)s accepted the contract “%(title)s”"),
+        gettext_lazy("Accept it too so the work can start."),
+    ),
+    "activated": (
+        gettext_lazy("Contract active: “%(title)s”"),
+        gettext_lazy("Both of you accepted. The work starts once the hirer funds the first milestone."),
+    ),
+    "cancelled": (gettext_lazy("Contract cancelled: “%(title)s”"), gettext_lazy("%(name)s cancelled the contract.")),
+    "completed": (gettext_lazy("Contract completed: “%(title)s”"), gettext_lazy("Every milestone is settled.")),
+}
+
+
+def contract_changed(contract, change: str, *, users, actor=None, key: str = "") -> None:
+    """Notify each of `users` once about a contract change, after the surrounding transaction commits.
+
+    `change` is a key of CONTRACT_NOTICES. `key` distinguishes repeats of a change that can
+    happen more than once, such as an acceptance after the milestones were edited. Each user
+    gets one notification per change and key, and none if the transaction rolls back.
+    """
+    from apps.notifications.domain_events import contract_event
+
+    title, body = CONTRACT_NOTICES[change]
+    name = actor.get_full_name() if actor is not None else gettext_lazy("Kelmah")
+    words = {"title": contract.title, "name": name}
+    link = reverse("contracts:detail", kwargs={"public_id": contract.public_id})
+    dedupe_change = f"{change}:{key}" if key else change
+    for user in users:
+        transaction.on_commit(
+            partial(
+                contract_event,
+                user=user,
+                contract_id=contract.public_id,
+                title=str(title) % words,
+                body=str(body) % words,
+                link=link,
+                change=dedupe_change,
+            )
         )
 
 

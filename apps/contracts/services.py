@@ -159,6 +159,7 @@ def _complete_if_settled(contract: Contract, *, actor) -> None:
     contract.completed_at = timezone.now()
     contract.save(update_fields=["status", "completed_at", "updated_at"])
     _record(contract, actor=actor, kind="contract_completed", from_status="active", to_status="completed")
+    notices.contract_changed(contract, "completed", users=[contract.hirer, contract.worker], actor=actor)
     _job_transition("job_complete", contract, actor)
 
 
@@ -217,6 +218,7 @@ def contract_draft_from_application(*, application) -> Contract:
         due_date=job.start_date,
     )
     _record(contract, actor=job.hirer, kind="drafted", to_status=ContractStatus.DRAFT)
+    notices.contract_changed(contract, "drafted", users=[job.hirer, application.worker], actor=job.hirer)
     logger.info("contract drafted", extra={"contract": str(contract.public_id), "job_id": job.pk})
     return contract
 
@@ -285,7 +287,8 @@ def contract_accept(*, contract: Contract, actor) -> Contract:
             )
 
         field = f"{role}_accepted_at"
-        if getattr(locked, field) is None:
+        newly_accepted = getattr(locked, field) is None
+        if newly_accepted:
             setattr(locked, field, timezone.now())
             locked.save(update_fields=[field, "updated_at"])
             _record(locked, actor=actor, kind=f"accepted_by_{role}")
@@ -295,7 +298,22 @@ def contract_accept(*, contract: Contract, actor) -> Contract:
             locked.save(update_fields=["status", "activated_at", "updated_at"])
             _record(locked, actor=actor, kind="activated", from_status="draft", to_status="active")
             _job_transition("job_start", locked, actor)
+            notices.contract_changed(locked, "activated", users=[locked.hirer, locked.worker], actor=actor)
+        elif newly_accepted:
+            _notify_acceptance(locked, role=role, actor=actor)
     return locked
+
+
+def _notify_acceptance(contract: Contract, *, role: str, actor) -> None:
+    """Tell the other party that `role` accepted the draft.
+
+    A party accepts again after the hirer edits the milestones, so the acceptance time is
+    part of the notification's dedupe key.
+    """
+    other = contract.worker if role == "hirer" else contract.hirer
+    accepted_at = getattr(contract, f"{role}_accepted_at")
+    key = f"{role}:{accepted_at.timestamp():.6f}"
+    notices.contract_changed(contract, "accepted", users=[other], actor=actor, key=key)
 
 
 def contract_cancel(*, contract: Contract, actor, reason: str = "") -> Contract:
@@ -310,6 +328,8 @@ def contract_cancel(*, contract: Contract, actor, reason: str = "") -> Contract:
         locked.save(update_fields=["status", "cancelled_at", "updated_at"])
         locked.milestones.update(status=MS.CANCELLED, settled_at=timezone.now())
         _record(locked, actor=actor, kind="cancelled", from_status="draft", to_status="cancelled", note=reason)
+        parties = [user for user in (locked.hirer, locked.worker) if user.pk != actor.pk]
+        notices.contract_changed(locked, "cancelled", users=parties, actor=actor)
     return locked
 
 
