@@ -21,6 +21,7 @@ from django.utils.module_loading import import_string
 
 from apps.common.errors import DomainError, NotFound
 from apps.messaging import conf, realtime, selectors, services
+from apps.monitoring import metrics
 from apps.notifications.throttled_log import log_throttled
 
 logger = logging.getLogger(__name__)
@@ -48,6 +49,7 @@ class ConversationConsumer(AsyncJsonWebsocketConsumer):
         # raises from the consumer's receive loop. Close the socket with a code the client
         # retries later, instead of crashing the connection with a server error.
         self.sent_close = False
+        self.counted_open = False
 
         async def tracking_send(message):
             if message.get("type") == "websocket.close":
@@ -70,6 +72,19 @@ class ConversationConsumer(AsyncJsonWebsocketConsumer):
                 heartbeat.cancel()
             if not self.sent_close:
                 await send({"type": "websocket.close", "code": CLOSE_LAYER_DOWN})
+        finally:
+            # disconnect() does not run when the receive loop raises or the task is cancelled
+            # (server shutdown), so the open-socket gauge is settled here as well.
+            self._count_closed()
+
+    def _count_opened(self) -> None:
+        self.counted_open = _record_websocket_metric(metrics.websocket_opened)
+
+    def _count_closed(self) -> None:
+        """Count this socket as closed, once, and only if it was counted as open."""
+        if self.counted_open:
+            self.counted_open = False
+            _record_websocket_metric(metrics.websocket_closed)
 
     async def connect(self):
         self.conversation = None
@@ -97,6 +112,7 @@ class ConversationConsumer(AsyncJsonWebsocketConsumer):
             await self.channel_layer.group_add(group, self.channel_name)
             self.joined.append(group)
         await self.accept()
+        self._count_opened()
         self.last_heard = asyncio.get_running_loop().time()
         self.heartbeat_task = asyncio.create_task(self._heartbeat())
         await database_sync_to_async(realtime.presence_mark)(self.conversation.pk, user.pk, self.channel_name)
@@ -141,6 +157,7 @@ class ConversationConsumer(AsyncJsonWebsocketConsumer):
 
     async def disconnect(self, code):
         # Runs for every kind of close: client close, a dropped connection (1006) and our own.
+        self._count_closed()
         if self.heartbeat_task is not None:
             self.heartbeat_task.cancel()
         for group in self.joined:
@@ -274,6 +291,21 @@ class ConversationConsumer(AsyncJsonWebsocketConsumer):
 
     async def _error(self, code: str, message: str, **extra) -> None:
         await self.send_json({"type": "error", "code": code, "message": str(message), **extra})
+
+
+def _record_websocket_metric(record) -> bool:
+    """Call metrics.websocket_opened or websocket_closed, and return False if it raised.
+
+    A metrics failure is logged and never reaches the socket.
+    """
+    try:
+        record()
+    except Exception:  # The gauge is for operators; the conversation must go on without it.
+        log_throttled(
+            logger, logging.WARNING, "messaging:socket-metric", "recording a websocket metric failed", exc_info=True
+        )
+        return False
+    return True
 
 
 def _session_exists(session_key: str) -> bool:
