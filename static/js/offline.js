@@ -15,6 +15,7 @@
   const RETRY_MS = 15000;
   const userId = document.body.dataset.user || "";
   let replaying = false;
+  let rejectedHere = [];
 
   function openDb() {
     return new Promise((resolve, reject) => {
@@ -62,12 +63,15 @@
   async function renderOutbox(pageLoad = false) {
     const panel = document.getElementById("offline-outbox");
     if (!panel) return;
-    const items = (await outbox.all()).filter((item) => item.user === userId);
+    let items = (await outbox.all()).filter((item) => item.user === userId);
     // A rejected write stays listed until its form's page is loaded again, where the
-    // person can fix and resend it. It is shown there one last time, then dropped.
-    for (const item of items) {
-      if (pageLoad && item.error && item.page === location.pathname) await outbox.remove(item.key);
+    // person can fix and resend it. It leaves the outbox then but stays on that page view.
+    if (pageLoad) {
+      rejectedHere = items.filter((item) => item.error && item.page === location.pathname);
+      await Promise.all(rejectedHere.map((item) => outbox.remove(item.key)));
     }
+    const stored = new Set(items.map((item) => item.key));
+    items = items.concat(rejectedHere.filter((item) => !stored.has(item.key)));
     const list = panel.querySelector("ul");
     list.replaceChildren(...items.map((item) => {
       const li = document.createElement("li");
