@@ -6,8 +6,7 @@ from django.urls import include, path
 from django.views.generic import TemplateView
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
-from apps.common.views import service_worker
-from apps.jobs.views import home
+from apps.common.views import home, service_worker
 
 api_patterns = [
     path("schema/", SpectacularAPIView.as_view(), name="schema"),

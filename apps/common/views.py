@@ -1,5 +1,6 @@
 from django.conf import settings
 from django.http import HttpResponse
+from django.shortcuts import render
 from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_GET
 
@@ -12,3 +13,9 @@ def service_worker(request):
     response = HttpResponse(script, content_type="text/javascript")
     response["Service-Worker-Allowed"] = "/"
     return response
+
+
+@require_GET
+def home(request):
+    """Render the home page: a static hero around the jobs module's listings fragment."""
+    return render(request, "home.html")

@@ -54,6 +54,17 @@ def newest_applicants(request, *, limit: int = NEWEST_APPLICANTS_LIMIT) -> str:
     return render_to_string("jobs/fragments/newest_applicants.html", {"applications": applications}, request=request)
 
 
+def home_listings(request) -> str:
+    """Render the home page's trade counts and newest jobs from the cached public listings."""
+    listings = selectors.home_listings()
+    context = {
+        "listings": listings,
+        "trade_counts": listings.value["trade_counts"] if listings else [],
+        "newest_jobs": listings.value["newest_jobs"] if listings else [],
+    }
+    return render_to_string("jobs/fragments/home_listings.html", context, request=request)
+
+
 def worker_preferences(user) -> tuple[list[str], str]:
     """Return the worker's (trade values, region) from the workers app, or ([], "") without a profile."""
     if not user.is_authenticated or user.role != Role.WORKER:

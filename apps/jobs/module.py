@@ -16,3 +16,4 @@ module.add_fragment("worker_applications", fragments.worker_applications, label=
 module.add_fragment("recommended_jobs", fragments.recommended_jobs, label=_("jobs for you"))
 module.add_fragment("hirer_jobs_by_state", fragments.hirer_jobs_by_state, label=_("your jobs"))
 module.add_fragment("newest_applicants", fragments.newest_applicants, label=_("new applicants"))
+module.add_fragment("home_listings", fragments.home_listings, login_required=False, label=_("job listings"))

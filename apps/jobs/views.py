@@ -74,18 +74,6 @@ def _not_found(view):
 
 
 @require_GET
-def home(request):
-    listings = selectors.home_listings()
-    context = {
-        "search_form": JobSearchForm(),
-        "listings": listings,
-        "trade_counts": listings.value["trade_counts"] if listings else [],
-        "newest_jobs": listings.value["newest_jobs"] if listings else [],
-    }
-    return render(request, "jobs/home.html", context)
-
-
-@require_GET
 def search(request):
     counts = selectors.filter_counts()
     form = JobSearchForm(request.GET or None, counts=counts.value if counts else None)

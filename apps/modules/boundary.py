@@ -148,27 +148,31 @@ def _timed_out_modules(request: HttpRequest) -> set[str]:
 def _render_in_boundary(request: HttpRequest, fragment: Fragment, kwargs: dict) -> SafeString:
     budget_ms = fragment.budget_ms or int(setting("KELMAH_FRAGMENT_BUDGET_MS"))
     connection = connections[DEFAULT_DB_ALIAS]
-    module_token = faults.current_module.set(fragment.module.name)
-    try:
-        with budget.deadline(budget_ms / 1000) as granted:
-            if granted <= 0:
-                raise FragmentOverrun(f"no time left for fragment {fragment.key}")
-            started = time.monotonic()
-            faults.inject(f"{fragment.module.name}.fragments")
-            with faults.query_faults(connection), transaction.atomic(savepoint=True):
-                limit_token = _limit_statements(connection, granted)
-                try:
-                    html = _call(request, fragment, kwargs)
-                    if time.monotonic() - started > granted:
-                        raise FragmentOverrun(f"{fragment.key} took longer than its {granted * 1000:.0f} ms budget")
-                finally:
-                    if limit_token is not None:
-                        _enclosing_limit.reset(limit_token)
-                if limit_token is not None:
-                    _restore_statement_timeout(connection)
-            return html
-    finally:
-        faults.current_module.reset(module_token)
+    with budget.deadline(budget_ms / 1000) as granted:
+        if granted <= 0:
+            raise FragmentOverrun(f"no time left for fragment {fragment.key}")
+        started = time.monotonic()
+        faults.inject(f"{fragment.module.name}.fragments")
+        # The savepoint opens and closes outside the fragment's module context, so an
+        # injected "<module>.db" fault hits the fragment's own queries, not the boundary's
+        # bookkeeping around them.
+        with transaction.atomic(savepoint=True):
+            module_token = faults.current_module.set(fragment.module.name)
+            try:
+                with faults.query_faults(connection):
+                    limit_token = _limit_statements(connection, granted)
+                    try:
+                        html = _call(request, fragment, kwargs)
+                        if time.monotonic() - started > granted:
+                            raise FragmentOverrun(f"{fragment.key} took longer than its {granted * 1000:.0f} ms budget")
+                    finally:
+                        if limit_token is not None:
+                            _enclosing_limit.reset(limit_token)
+            finally:
+                faults.current_module.reset(module_token)
+            if limit_token is not None:
+                _restore_statement_timeout(connection)
+        return html
 
 
 def _call(request: HttpRequest, fragment: Fragment, kwargs: dict) -> SafeString:

@@ -36,7 +36,7 @@ def test_accounts_and_layout_are_critical_others_not():
 @pytest.mark.parametrize(
     ("path", "expected"),
     [
-        ("/", "jobs"),
+        ("/", "layout"),
         ("/jobs/", "jobs"),
         ("/workers/", "workers"),
         ("/dashboard/", "dashboard"),
