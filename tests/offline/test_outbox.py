@@ -130,6 +130,9 @@ def test_message_sent_offline_is_stored_once(page, offline_context, log_in):
 
     assert [message.body for message in sent] == ["I will come at four with the new trap."]
     assert sent.get().conversation == conversation
+    # Every replay of the key gets the stored redirect to this one message.
+    record = IdempotencyRecord.objects.get(user=worker)
+    assert record.headers["Location"].endswith(f"#message-{sent.get().pk}")
     page.reload()
     expect(page.get_by_text("I will come at four with the new trap.")).to_have_count(1)
 
