@@ -10,7 +10,7 @@ from apps.common.views import home, service_worker
 
 api_patterns = [
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
-    path("docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="docs"),
+    path("docs/", SpectacularSwaggerView.as_view(url_name="api:schema"), name="docs"),
     path("accounts/", include("apps.accounts.api_urls")),
     path("workers/", include("apps.workers.api_urls")),
     path("hirers/", include("apps.hirers.api_urls")),

@@ -9,6 +9,8 @@ from kelmah.settings.base import BASE_DIR, VAR_DIR
 from kelmah.settings.env import env_bool, env_database, env_str
 
 DEBUG = env_bool("DJANGO_DEBUG", True)
+# Origin used for absolute links in emails and SMS.
+KELMAH_SITE_URL = env_str("KELMAH_SITE_URL", "http://127.0.0.1:8000")
 
 DATABASES = {"default": env_database("DATABASE_URL", f"sqlite:///{VAR_DIR / 'kelmah.sqlite3'}")}
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":

@@ -102,4 +102,4 @@ KELMAH_SMS_CLIENT_ID = env_str("KELMAH_SMS_CLIENT_ID", "")
 KELMAH_SMS_CLIENT_SECRET = env_str("KELMAH_SMS_CLIENT_SECRET", "")
 KELMAH_SMS_SENDER = env_str("KELMAH_SMS_SENDER", "Kelmah")
 # Public origin of the site (https://kelmah.example), so SMS and email can carry full links.
-KELMAH_SITE_URL = env_str("KELMAH_SITE_URL", "")
+KELMAH_SITE_URL = env_str("KELMAH_SITE_URL")

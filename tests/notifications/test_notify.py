@@ -246,6 +246,7 @@ def test_application_events_never_email(worker):
 def test_sms_text_carries_full_link_when_site_url_is_set(worker, settings):
     from apps.notifications.delivery import sms_text
 
+    settings.KELMAH_SITE_URL = ""
     notification = notify(user=worker, event="payment.updated", title="Paid", body="", link="/payments/1/")
     assert sms_text(notification) == "Kelmah: Paid"
 
