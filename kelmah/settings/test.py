@@ -36,3 +36,15 @@ RESILIENCE_BREAKER_STORE = f"sqlite:///{VAR_DIR / f'test-breakers-{os.getpid()}.
 # Tasks published by tests stay in this process unless a test points Celery at a real
 # broker (tests/resilience does, with a worker process).
 CELERY_BROKER_URL = env_str("CELERY_BROKER_URL", "memory://")
+
+# Metrics and the broker folders are per test process too. Otherwise tests write into the
+# running site's metrics and incidents, which show on its /ops/ page and alert staff.
+KELMAH_METRICS_SQLITE_PATH = VAR_DIR / f"test-metrics-{os.getpid()}.sqlite3"
+BROKER_DIR = VAR_DIR / f"test-broker-{os.getpid()}"
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "data_folder_in": str(BROKER_DIR / "queue"),
+    "data_folder_out": str(BROKER_DIR / "queue"),
+    "processed_folder": str(BROKER_DIR / "processed"),
+    "control_folder": str(BROKER_DIR / "control"),
+    "store_processed": False,
+}
