@@ -81,10 +81,22 @@
     panel.hidden = items.length === 0;
   }
 
+  // Logging in again rotates the CSRF token, so a write queued before that is sent with
+  // the token of the current page (every logged-in page has one in its logout form).
+  function withCurrentCsrfToken(body) {
+    const field = document.querySelector('input[name="csrfmiddlewaretoken"]');
+    if (!field) return body;
+    return body.map(([name, value]) => [name, name === "csrfmiddlewaretoken" ? field.value : value]);
+  }
+
+  function isLoginPage(response) {
+    return response.redirected && new URL(response.url).pathname.startsWith("/accounts/login/");
+  }
+
   function send(item) {
     return fetch(item.url, {
       method: "POST",
-      body: new URLSearchParams(item.body),
+      body: new URLSearchParams(withCurrentCsrfToken(item.body)),
       headers: { "Idempotency-Key": item.key, "X-Requested-With": "offline-outbox" },
       credentials: "same-origin",
       redirect: "follow",
@@ -103,7 +115,10 @@
         } catch (error) {
           break; // Still offline: keep everything and try again later.
         }
-        if (response.ok) {
+        if (isLoginPage(response) || response.status === 401 || response.status === 403) {
+          // The session or its CSRF cookie is gone: keep everything until the person logs in again.
+          break;
+        } else if (response.ok) {
           await outbox.remove(item.key);
         } else if (response.status === 409 || response.status >= 500) {
           continue; // In flight elsewhere or a server problem: retry later.

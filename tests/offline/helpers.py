@@ -43,5 +43,24 @@ def open_offline(page, path: str) -> str:
     return page.content()
 
 
+def wait_until(page, script: str, arg=None, timeout_ms: int = 10_000) -> None:
+    """Evaluate `script` every 100 ms until it returns a truthy value.
+
+    page.wait_for_function returned at once for a script that returns a promise (seen with
+    Playwright 1.65), so scripts that read Cache Storage or IndexedDB are polled here. A
+    navigation in progress destroys the script's context, so that try is repeated.
+    """
+    for _ in range(max(1, timeout_ms // 100)):
+        try:
+            if page.evaluate(script, arg):
+                return
+        except PlaywrightError as error:
+            if "context was destroyed" not in str(error) and "navigat" not in str(error):
+                raise
+        page.wait_for_timeout(100)
+    raise AssertionError(f"Timed out after {timeout_ms} ms waiting for: {script}")
+
+
 def wait_until_cached(page, path: str, timeout_ms: int = 10_000) -> None:
-    page.wait_for_function("async (path) => !!(await caches.match(path))", arg=path, timeout=timeout_ms)
+    # Pages vary on Accept-Language, which a bare path lacks; the worker matches real requests.
+    wait_until(page, "async (path) => !!(await caches.match(path, { ignoreVary: true }))", path, timeout_ms)

@@ -8,6 +8,7 @@ from apps.messaging.models import Message
 from apps.resilience.models import IdempotencyRecord
 from tests.conftest import PASSWORD, make_user
 from tests.offline.conftest import make_conversation, make_job
+from tests.offline.helpers import wait_until
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -26,7 +27,7 @@ def outbox_items(page) -> list[dict]:
 
 
 def wait_for_empty_outbox(page) -> None:
-    page.wait_for_function("async () => (await window.kelmahOutbox.all()).length === 0", timeout=WAIT_MS)
+    wait_until(page, "async () => (await window.kelmahOutbox.all()).length === 0", timeout_ms=WAIT_MS)
 
 
 def wait_for_rows(page, queryset, expected: int) -> None:
@@ -167,3 +168,22 @@ def test_rejected_application_stays_listed(page, offline_context, log_in):
     page.reload()
     expect(outbox).to_be_hidden()
     assert Application.objects.count() == 0
+
+
+def test_queued_application_survives_new_login(page, offline_context, log_in):
+    worker = make_user(role="worker", name="Kofi Boateng")
+    job = make_job(make_user(role="hirer", name="Ama Mensah"), title="Fix a leaking kitchen sink")
+    log_in(page, worker.email, PASSWORD)
+    queue_application_offline(page, offline_context, job)
+
+    # The session ends while the phone is offline; the replay meets the login page.
+    offline_context.clear_cookies()
+    offline_context.set_offline(False)
+    page.evaluate("() => window.kelmahOutbox.replay()")
+    assert len(outbox_items(page)) == 1
+    assert Application.objects.count() == 0
+
+    # After logging in again (a new session and CSRF token) it is sent once.
+    log_in(page, worker.email, PASSWORD)
+    wait_for_empty_outbox(page)
+    wait_for_rows(page, Application.objects.filter(job=job, worker=worker), 1)
