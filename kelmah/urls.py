@@ -1,5 +1,7 @@
 """Top-level URL map: each domain app owns its pages under one prefix and its API under /api/v1/."""
 
+from pathlib import Path
+
 from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
@@ -46,7 +48,20 @@ urlpatterns = [
 handler404 = "apps.modules.views.page_not_found"
 handler500 = "apps.modules.views.server_error"
 
-if settings.DEBUG:
+# Folder of MEDIA_ROOT anyone may fetch: the workers' public portfolio photos. Delivery photos
+# and message attachments live in other folders and go out only through permission-checked views.
+PUBLIC_MEDIA_FOLDER = "portfolio"
+
+
+def public_media_patterns() -> list:
+    """Serve only the public portfolio folder of MEDIA_ROOT, and only under DEBUG (empty otherwise)."""
     from django.conf.urls.static import static
 
-    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
+    return static(
+        f"{settings.MEDIA_URL}{PUBLIC_MEDIA_FOLDER}/",
+        document_root=Path(settings.MEDIA_ROOT) / PUBLIC_MEDIA_FOLDER,
+    )
+
+
+if settings.DEBUG:
+    urlpatterns += public_media_patterns()

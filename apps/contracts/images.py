@@ -1,9 +1,11 @@
 """Checks on delivery photos: the bytes must be a real JPEG, PNG or WebP image of sane size."""
 
 import logging
+import uuid
 
 import filetype
 from django.core.exceptions import ValidationError
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from PIL import Image, UnidentifiedImageError
 
@@ -58,3 +60,25 @@ def _validate_photo(photo) -> None:
 
     if min(width, height) < MIN_SIDE:
         raise ValidationError(_("%(name)s is too small to show the work.") % {"name": name}, code="too_small")
+
+
+# Detected content type -> the extension the stored file gets.
+PHOTO_EXTENSIONS = {"image/jpeg": "jpg", "image/png": "png", "image/webp": "webp"}
+UNKNOWN_CONTENT_TYPE = "application/octet-stream"
+
+
+def detect_content_type(file) -> str:
+    """Return the image type the file's first bytes show, or application/octet-stream."""
+    file.seek(0)
+    head = file.read(262)
+    file.seek(0)
+    kind = filetype.guess(head)
+    if kind is None or kind.mime not in PHOTO_EXTENSIONS:
+        return UNKNOWN_CONTENT_TYPE
+    return kind.mime
+
+
+def delivery_photo_upload_path(photo, filename: str) -> str:
+    """Name the stored file with a random hex and the extension of its detected type, never the upload's name."""
+    extension = PHOTO_EXTENSIONS.get(detect_content_type(photo.image), "bin")
+    return f"contracts/deliveries/{timezone.now():%Y/%m}/{uuid.uuid4().hex}.{extension}"

@@ -12,6 +12,8 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from apps.contracts.images import delivery_photo_upload_path
+
 
 class ContractStatus(models.TextChoices):
     DRAFT = "draft", _("Draft")
@@ -131,7 +133,7 @@ class Delivery(models.Model):
 
 class DeliveryPhoto(models.Model):
     delivery = models.ForeignKey(Delivery, on_delete=models.CASCADE, related_name="photos")
-    image = models.ImageField(upload_to="contracts/deliveries/%Y/%m/", width_field="width", height_field="height")
+    image = models.ImageField(upload_to=delivery_photo_upload_path, width_field="width", height_field="height")
     width = models.PositiveIntegerField(default=0)
     height = models.PositiveIntegerField(default=0)
     size = models.PositiveIntegerField(_("size (bytes)"), default=0)

@@ -7,6 +7,7 @@ app_name = "contracts"
 urlpatterns = [
     path("", views.contract_list, name="list"),
     path("<uuid:public_id>/", views.contract_detail, name="detail"),
+    path("<uuid:public_id>/photos/<int:photo_id>/", views.delivery_photo, name="delivery_photo"),
     path("<uuid:public_id>/milestones/", views.contract_milestones, name="milestones"),
     path("<uuid:public_id>/accept/", views.contract_accept, name="accept"),
     path("<uuid:public_id>/cancel/", views.contract_cancel, name="cancel"),

@@ -5,14 +5,15 @@ import logging
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.http import Http404
+from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from apps.common.errors import DomainError, NotFound
-from apps.contracts import selectors, services
+from apps.contracts import photos, selectors, services
 from apps.contracts.forms import DeliverForm, DisputeForm, MilestoneFormSet, NoteForm, ResolveForm
+from apps.contracts.images import detect_content_type
 from apps.contracts.services import MilestoneDraft
 
 logger = logging.getLogger(__name__)
@@ -47,6 +48,25 @@ def contract_detail(request, public_id):
     contract = _contract(request, public_id)
     context = selectors.contract_detail(contract) | {"contract": contract, "role": contract.role_of(request.user)}
     return render(request, "contracts/detail.html", context)
+
+
+@require_http_methods(["GET", "HEAD"])
+def delivery_photo(request, public_id, photo_id: int):
+    """Serve a delivery photo to the contract's parties and staff only; anyone else gets a 404."""
+    try:
+        photo = photos.delivery_photo_get_for_user(user=request.user, contract_public_id=public_id, photo_id=photo_id)
+    except NotFound:
+        raise Http404(_("Photo not found.")) from None
+    try:
+        handle = photo.image.open("rb")
+    except FileNotFoundError:
+        logger.error("delivery photo file missing", extra={"photo_id": photo.pk})
+        raise Http404(_("Photo not found.")) from None
+    response = FileResponse(handle, content_type=detect_content_type(handle))
+    response["Cache-Control"] = "private, no-store"
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    return response
 
 
 @login_required
