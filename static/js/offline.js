@@ -117,6 +117,7 @@
         }
         if (isLoginPage(response) || response.status === 401 || response.status === 403) {
           // The session or its CSRF cookie is gone: keep everything until the person logs in again.
+          // NOTE: a 403 from a role check is retried the same way, until logout clears the outbox.
           break;
         } else if (response.ok) {
           await outbox.remove(item.key);
