@@ -29,27 +29,61 @@ def milestone_changed(milestone, to_status: str) -> None:
     notice = MILESTONE_NOTICES.get(to_status)
     if notice is None:
         return
-    from apps.notifications.services import notify_after_commit
-
     audience, title = notice
     contract = milestone.contract
     users = {"worker": [contract.worker], "hirer": [contract.hirer], "both": [contract.hirer, contract.worker]}[
         audience
     ]
+    send = partial(
+        _send_milestone_notice,
+        users=users,
+        title=str(title),
+        contract=contract,
+        milestone_id=milestone.pk,
+        position=milestone.position,
+        amount=milestone.amount,
+        dedupe_key=f"milestone:{milestone.public_id}:{to_status}:{milestone.updated_at.timestamp():.0f}",
+    )
+    if to_status in WORKER_NET_STATUSES:
+        # The payout row is created after this status change, in the same transaction, so its
+        # amount is read once the transaction has committed.
+        transaction.on_commit(partial(send, amount_reader=_worker_net_amount), robust=True)
+    else:
+        send()
+
+
+# The worker's notice for these states names what reaches their wallet: the amount after the
+# platform fee (or their share of a split), not the milestone's full amount.
+WORKER_NET_STATUSES = frozenset({"released", "paid_out"})
+
+
+def _worker_net_amount(milestone_id: int, amount: int) -> int:
+    """Return the amount of the milestone's newest payout, or `amount` less the platform fee without one."""
+    from apps.payments.models import Payout
+    from apps.payments.postings import platform_fee
+
+    payout_amount = (
+        Payout.objects.filter(milestone_id=milestone_id).order_by("-created_at", "-id").values_list("amount", flat=True)
+    ).first()
+    return payout_amount if payout_amount is not None else amount - platform_fee(amount)
+
+
+def _send_milestone_notice(
+    *, users, title: str, contract, milestone_id: int, position: int, amount: int, dedupe_key: str, amount_reader=None
+) -> None:
+    from apps.notifications.services import notify_after_commit
+
+    if amount_reader is not None:
+        amount = amount_reader(milestone_id, amount)
     body = _("%(contract)s, milestone %(position)d: %(amount)s.") % {
         "contract": contract.title,
-        "position": milestone.position,
-        "amount": format_ghs(milestone.amount),
+        "position": position,
+        "amount": format_ghs(amount),
     }
     link = reverse("contracts:detail", kwargs={"public_id": contract.public_id})
     for user in users:
         notify_after_commit(
-            user=user,
-            event="milestone.updated",
-            title=str(title),
-            body=body,
-            link=link,
-            dedupe_key=f"milestone:{milestone.public_id}:{to_status}:{milestone.updated_at.timestamp():.0f}",
+            user=user, event="milestone.updated", title=title, body=body, link=link, dedupe_key=dedupe_key
         )
 
 
