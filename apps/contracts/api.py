@@ -1,6 +1,7 @@
 """The contracts API: the same actions as the pages, one service call per endpoint."""
 
-from django.db.models import Prefetch
+from django.db.models import Prefetch, Sum
+from django.db.models.functions import Coalesce
 from drf_spectacular.utils import extend_schema
 from rest_framework import permissions
 from rest_framework.exceptions import NotFound as ApiNotFound
@@ -30,6 +31,7 @@ def _detail(contract):
             "milestones", Prefetch("events", queryset=ContractEvent.objects.select_related("actor", "milestone"))
         )
         .select_related("hirer", "worker")
+        .annotate(total=Coalesce(Sum("milestones__amount"), 0))
         .get(pk=contract.pk)
     )
     return Response(ContractDetailSerializer(contract).data)
