@@ -17,8 +17,8 @@ class MessageForm(forms.Form):
 class StartForm(forms.Form):
     """Start (or reopen) a conversation: about a job with an applicant, or directly with a worker."""
 
-    job = forms.IntegerField(required=False, min_value=1)
-    worker = forms.IntegerField(required=False, min_value=1)
+    job = forms.IntegerField(required=False, min_value=1, max_value=2**63 - 1)
+    worker = forms.IntegerField(required=False, min_value=1, max_value=2**63 - 1)
 
     def clean(self):
         data = super().clean()

@@ -10,5 +10,5 @@ urlpatterns = [
     path("<uuid:public_id>/", views.thread, name="thread"),
     path("<uuid:public_id>/after/", views.thread_after, name="after"),
     path("<uuid:public_id>/read/", views.thread_read, name="read"),
-    path("<uuid:public_id>/attachments/<int:message_id>/", views.attachment, name="attachment"),
+    path("<uuid:public_id>/attachments/<id:message_id>/", views.attachment, name="attachment"),
 ]

@@ -7,6 +7,6 @@ urlpatterns = [
     path("me/", api.OwnProfileApi.as_view(), name="workers-me"),
     path("me/ghana-card/", api.GhanaCardApi.as_view(), name="workers-ghana-card"),
     path("me/portfolio/", api.PortfolioApi.as_view(), name="workers-portfolio"),
-    path("me/portfolio/<int:item_id>/", api.PortfolioItemApi.as_view(), name="workers-portfolio-item"),
-    path("<int:user_id>/", api.WorkerDetailApi.as_view(), name="workers-detail"),
+    path("me/portfolio/<id:item_id>/", api.PortfolioItemApi.as_view(), name="workers-portfolio-item"),
+    path("<id:user_id>/", api.WorkerDetailApi.as_view(), name="workers-detail"),
 ]
