@@ -1,6 +1,8 @@
+from axes.helpers import get_cool_off
 from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth import views as auth_views
+from django.http import JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse_lazy
 from django.utils.translation import gettext as _
@@ -8,6 +10,7 @@ from django.views.decorators.http import require_http_methods
 
 from apps.accounts.forms import LoginForm, RegistrationForm
 from apps.accounts.services import user_register
+from apps.common.api.errors import error_body
 from apps.common.errors import DomainError
 
 
@@ -67,5 +70,20 @@ password_reset_complete = auth_views.PasswordResetCompleteView.as_view(
 )
 
 
-def locked_out(request, *args, **kwargs):
-    return render(request, "accounts/locked_out.html", status=429)
+def locked_out(request, original_response=None, credentials=None):
+    """Render the lockout answer: the API's JSON error on /api/ paths, the HTML page elsewhere.
+
+    django-axes calls this (AXES_LOCKOUT_CALLABLE) whenever a locked account tries to log in.
+    """
+    cool_off = get_cool_off(request)
+    retry_after = str(int(cool_off.total_seconds())) if cool_off else None
+    if request.path.startswith("/api/"):
+        message = _(
+            "Too many failed logins, so this account is locked for now. Try again later or reset your password."
+        )
+        response = JsonResponse(error_body("locked_out", message), status=429)
+    else:
+        response = render(request, "accounts/locked_out.html", status=429)
+    if retry_after:
+        response["Retry-After"] = retry_after
+    return response

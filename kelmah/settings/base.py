@@ -184,6 +184,7 @@ AXES_RESET_ON_SUCCESS = True
 AXES_USERNAME_FORM_FIELD = "username"
 AXES_USERNAME_CALLABLE = "apps.accounts.backends.axes_username"
 AXES_LOCKOUT_TEMPLATE = "accounts/locked_out.html"
+AXES_LOCKOUT_CALLABLE = "apps.accounts.views.locked_out"
 AXES_VERBOSE = False
 
 # Platform commission on each released milestone, in basis points (1000 = 10%).

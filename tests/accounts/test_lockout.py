@@ -4,6 +4,7 @@ import pytest
 from django.conf import settings
 from django.test import Client
 from django.urls import reverse
+from rest_framework.authtoken.models import Token
 
 from tests.conftest import PASSWORD, make_user
 
@@ -36,3 +37,32 @@ def test_email_and_phone_forms_share_one_failure_counter():
         attempt(login, "wrong-password")
 
     assert attempt("0245550201", PASSWORD) == HTTPStatus.TOO_MANY_REQUESTS
+
+
+def test_api_lockout_is_json_with_retry_after():
+    user = make_user(email="target@example.com", phone="+233245550202")
+    client = Client()
+    for _attempt in range(settings.AXES_FAILURE_LIMIT):
+        client.post("/api/v1/accounts/token/", {"username": user.email, "password": "wrong-password"})
+
+    response = client.post("/api/v1/accounts/token/", {"username": user.email, "password": PASSWORD})
+
+    assert response.status_code == HTTPStatus.TOO_MANY_REQUESTS
+    assert response["Content-Type"] == "application/json"
+    assert response.json()["error"]["code"] == "locked_out"
+    assert response.json()["error"]["message"]
+    assert int(response["Retry-After"]) == int(settings.AXES_COOLOFF_TIME * 3600)
+    assert not Token.objects.filter(user=user).exists()
+
+
+def test_page_lockout_is_html_with_retry_after():
+    make_user(email="target@example.com", phone="+233245550203")
+    for _attempt in range(settings.AXES_FAILURE_LIMIT):
+        attempt("target@example.com", "wrong-password")
+
+    response = Client().post(reverse("accounts:login"), {"username": "target@example.com", "password": PASSWORD})
+
+    assert response.status_code == HTTPStatus.TOO_MANY_REQUESTS
+    assert response["Content-Type"].startswith("text/html")
+    assert b"Too many failed logins" in response.content
+    assert int(response["Retry-After"]) == int(settings.AXES_COOLOFF_TIME * 3600)
