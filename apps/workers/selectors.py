@@ -1,13 +1,17 @@
 """Reads of worker profiles. Other apps read worker data only through these functions."""
 
+import hashlib
+import json
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from django.core.paginator import Paginator
 from django.db.models import BigIntegerField, Case, F, Q, QuerySet, When
 from django.utils.translation import gettext_lazy as _
 
 from apps.accounts.models import Role
 from apps.common.errors import NotFound
+from apps.resilience.cache import Cached, Unavailable, get_or_build
 from apps.workers.models import GhanaCardState, PortfolioItem, RateUnit, WorkerProfile, WorkerTrade
 
 # An hourly rate is compared with day rates as an eight-hour day.
@@ -22,6 +26,17 @@ SORTS: dict[str, tuple] = {
     "experience": (F("years_experience").desc(nulls_last=True), "id"),
     "newest": ("-created_at", "-id"),
 }
+# Cached directory pages. Services bump DIRECTORY_TAG after any change to a profile, trade,
+# rating, availability or portfolio, so the fresh period only bounds drift from writes that
+# bypass the services; the stale period is how old a page may be shown while the database fails.
+DIRECTORY_TAG = "workers:directory"
+DIRECTORY_FRESH_SECONDS = 60
+DIRECTORY_STALE_SECONDS = 30 * 60
+DIRECTORY_PAGE_SIZE = 20
+# Deeper pages than this are served as this page; nobody reads 10,000 pages of workers, and
+# the cap keeps one client from filling the cache with page numbers.
+DIRECTORY_MAX_PAGE = 10_000
+
 SORT_LABELS = {
     "best": _("Best rated"),
     "rate_low": _("Lowest rate"),
@@ -42,6 +57,10 @@ class DirectoryFilters:
     max_day_rate: int | None = None
     availability: str = ""
     sort: str = "best"
+
+
+# Checklist items a profile needs before it is listed for hirers (see _listed_profiles).
+LISTING_CHECKLIST_KEYS = frozenset({"trade"})
 
 
 def _listed_profiles() -> QuerySet[WorkerProfile]:
@@ -85,6 +104,151 @@ def worker_directory(filters: DirectoryFilters) -> QuerySet[WorkerProfile]:
     return profiles.order_by(*SORTS.get(filters.sort, SORTS["best"]))
 
 
+@dataclass(frozen=True)
+class DirectoryCard:
+    """The public facts on a directory card. Excludes the phone, email, address and Ghana Card number."""
+
+    user_id: int
+    name: str
+    headline: str
+    primary_trade: str
+    primary_trade_label: str
+    trades: tuple[str, ...]
+    trade_labels: tuple[str, ...]
+    skills: tuple[str, ...]
+    years_experience: int | None
+    rate_pesewas: int | None
+    rate_unit: str
+    rate_unit_label: str
+    region: str
+    region_label: str
+    town: str
+    service_radius_km: int
+    availability: str
+    availability_label: str
+    certification_level: str
+    ghana_card_verified: bool
+    rating_average: Decimal
+    rating_count: int
+
+
+@dataclass(frozen=True)
+class DirectoryPage:
+    """One page of directory cards with what the pagination links need."""
+
+    cards: tuple[DirectoryCard, ...]
+    count: int
+    number: int
+    num_pages: int
+    page_size: int
+
+    def __iter__(self):
+        return iter(self.cards)
+
+    def __len__(self) -> int:
+        return len(self.cards)
+
+    @property
+    def has_previous(self) -> bool:
+        return self.number > 1
+
+    @property
+    def has_next(self) -> bool:
+        return self.number < self.num_pages
+
+    @property
+    def previous_page_number(self) -> int:
+        return self.number - 1
+
+    @property
+    def next_page_number(self) -> int:
+        return self.number + 1
+
+
+def directory_page_number(raw) -> int:
+    """Return the page asked for as an int from 1 to DIRECTORY_MAX_PAGE; anything unreadable is page 1."""
+    try:
+        number = int(str(raw).strip())
+    except (TypeError, ValueError):
+        return 1
+    return min(max(number, 1), DIRECTORY_MAX_PAGE)
+
+
+def worker_directory_page(
+    filters: DirectoryFilters, *, page: int, page_size: int = DIRECTORY_PAGE_SIZE
+) -> Cached[DirectoryPage] | Unavailable:
+    """Return one page of the directory through the resilient cache.
+
+    A page past the end is served as the last page. The result may be stale (with its age)
+    when rebuilding fails, or Unavailable when nothing was ever built for these filters.
+    """
+    page = directory_page_number(page)
+    return get_or_build(
+        _directory_key(filters, page, page_size),
+        lambda: _build_directory_page(filters, page, page_size),
+        fresh=DIRECTORY_FRESH_SECONDS,
+        stale=DIRECTORY_STALE_SECONDS,
+        tags=[DIRECTORY_TAG],
+    )
+
+
+def _directory_key(filters: DirectoryFilters, page: int, page_size: int) -> str:
+    """Key one normalized filter set: keyword spacing and case do not make a new entry."""
+    normalized = {
+        "keyword": " ".join(filters.keyword.split()).lower(),
+        "trade": filters.trade,
+        "region": filters.region,
+        "min_rating": str(filters.min_rating) if filters.min_rating is not None else None,
+        "max_day_rate": filters.max_day_rate,
+        "availability": filters.availability,
+        "sort": filters.sort if filters.sort in SORTS else "best",
+        "page": page,
+        "page_size": page_size,
+    }
+    digest = hashlib.sha256(json.dumps(normalized, sort_keys=True).encode()).hexdigest()[:32]
+    return f"workers:directory:v1:{digest}"
+
+
+def _build_directory_page(filters: DirectoryFilters, page: int, page_size: int) -> DirectoryPage:
+    paginator = Paginator(worker_directory(filters), page_size)
+    current = paginator.get_page(page)
+    return DirectoryPage(
+        cards=tuple(_directory_card(profile) for profile in current),
+        count=paginator.count,
+        number=current.number,
+        num_pages=paginator.num_pages,
+        page_size=page_size,
+    )
+
+
+def _directory_card(profile: WorkerProfile) -> DirectoryCard:
+    trades = list(profile.trades.all())
+    return DirectoryCard(
+        user_id=profile.user_id,
+        name=profile.user.full_name,
+        headline=profile.headline,
+        primary_trade=profile.primary_trade,
+        primary_trade_label=str(profile.get_primary_trade_display()),
+        trades=tuple(trade.trade for trade in trades),
+        trade_labels=tuple(str(trade.get_trade_display()) for trade in trades),
+        skills=tuple(profile.skill_list),
+        years_experience=profile.years_experience,
+        rate_pesewas=profile.rate_pesewas,
+        rate_unit=profile.rate_unit,
+        rate_unit_label=str(profile.get_rate_unit_display()),
+        region=profile.region,
+        region_label=str(profile.get_region_display()) if profile.region else "",
+        town=profile.town,
+        service_radius_km=profile.service_radius_km,
+        availability=profile.availability,
+        availability_label=str(profile.get_availability_display()),
+        certification_level=profile.certification_level,
+        ghana_card_verified=profile.ghana_card_state == GhanaCardState.VERIFIED,
+        rating_average=profile.rating_average,
+        rating_count=profile.rating_count,
+    )
+
+
 def worker_profile_for_user(user) -> WorkerProfile | None:
     """Return the user's own worker profile, or None for anonymous users and other roles."""
     if user is None or not user.is_authenticated or user.role != Role.WORKER:
@@ -104,6 +268,29 @@ def worker_public_profile(*, user_id: int) -> WorkerProfile:
     if profile is None:
         raise NotFound(str(_("Worker not found.")))
     return profile
+
+
+def worker_profile_for_viewer(*, user_id: int, viewer) -> tuple[WorkerProfile, bool]:
+    """Return a worker's profile page data and whether it is listed for hirers.
+
+    Anyone may see a listed profile. An unlisted one is visible only to its owner, so a
+    worker can check their own page while finishing it. Everyone else gets NotFound.
+    """
+    try:
+        return worker_public_profile(user_id=user_id), True
+    except NotFound:
+        own = viewer is not None and viewer.is_authenticated and viewer.pk == user_id
+        if not own:
+            raise
+    profile = (
+        WorkerProfile.objects.filter(user_id=user_id, user__is_active=True, user__role=Role.WORKER)
+        .select_related("user")
+        .prefetch_related("trades", "portfolio_items")
+        .first()
+    )
+    if profile is None:
+        raise NotFound(str(_("Worker not found.")))
+    return profile, False
 
 
 def portfolio_item_for_owner(*, user, item_id: int) -> PortfolioItem:

@@ -3,7 +3,6 @@ import logging
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils.cache import patch_vary_headers
@@ -17,7 +16,7 @@ from apps.workers.models import WorkerProfile
 
 logger = logging.getLogger(__name__)
 
-DIRECTORY_PAGE_SIZE = 20
+DIRECTORY_PAGE_SIZE = selectors.DIRECTORY_PAGE_SIZE
 
 
 def _own_profile_or_404(request) -> WorkerProfile:
@@ -43,8 +42,8 @@ def _add_errors(form, error: ValidationError | DomainError) -> None:
 def directory(request):
     form = DirectoryFilterForm(request.GET or None)
     filters = form.to_filters()
-    page = Paginator(selectors.worker_directory(filters), DIRECTORY_PAGE_SIZE).get_page(request.GET.get("page"))
-    context = {"form": form, "page": page, "filters": filters}
+    result = selectors.worker_directory_page(filters, page=request.GET.get("page"), page_size=DIRECTORY_PAGE_SIZE)
+    context = {"form": form, "result": result, "page": result.value, "filters": filters}
     # htmx swaps only the results when a filter changes, which saves mobile data.
     if request.headers.get("HX-Request") == "true":
         response = render(request, "workers/includes/directory_results.html", context)
@@ -57,10 +56,16 @@ def directory(request):
 @require_http_methods(["GET", "HEAD"])
 def profile(request, user_id: int):
     try:
-        worker = selectors.worker_public_profile(user_id=user_id)
+        worker, listed = selectors.worker_profile_for_viewer(user_id=user_id, viewer=request.user)
     except NotFound:
         raise Http404(_("Worker not found.")) from None
-    return render(request, "workers/profile.html", {"worker": worker, "is_owner": request.user.pk == worker.user_id})
+    context = {"worker": worker, "is_owner": request.user.pk == worker.user_id, "listed": listed}
+    if not listed:
+        portfolio_count = len(worker.portfolio_items.all())
+        missing = selectors.profile_completeness(worker, portfolio_count=portfolio_count).missing
+        context["listing_missing"] = [item for item in missing if item.key in selectors.LISTING_CHECKLIST_KEYS]
+        context["other_missing"] = [item for item in missing if item.key not in selectors.LISTING_CHECKLIST_KEYS]
+    return render(request, "workers/profile.html", context)
 
 
 @login_required

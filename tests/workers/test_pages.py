@@ -264,3 +264,34 @@ def test_directory_htmx_request_gets_results_only(client):
     assert "<html" not in partial.content.decode()
     assert "Kwame Asante" in partial.content.decode()
     assert "HX-Request" in partial["Vary"]
+
+
+def test_unlisted_profile_shows_owner_a_notice(worker_client, worker):
+    response = worker_client.get(reverse("workers:profile", kwargs={"user_id": worker.pk}))
+    page = response.content.decode()
+
+    assert response.status_code == HTTPStatus.OK
+    assert "Your profile is hidden from hirers until you complete:" in page
+    assert "Choose your trade" in page
+    assert "Add a photo of your work" in page
+    assert reverse("workers:edit") in page
+
+
+def test_unlisted_profile_is_404_for_others(client, hirer_client, stranger_client, worker):
+    url = reverse("workers:profile", kwargs={"user_id": worker.pk})
+
+    assert client.get(url).status_code == HTTPStatus.NOT_FOUND
+    assert hirer_client.get(url).status_code == HTTPStatus.NOT_FOUND
+    assert stranger_client.get(url).status_code == HTTPStatus.NOT_FOUND
+    assert hirer_client.get(reverse("workers:directory")).content.decode().count(worker.full_name) == 0
+
+
+def test_listed_profile_has_no_hidden_notice(client):
+    user = listed_worker()
+    url = reverse("workers:profile", kwargs={"user_id": user.pk})
+
+    client.force_login(user)
+    response = client.get(url)
+
+    assert response.status_code == HTTPStatus.OK
+    assert "hidden from hirers" not in response.content.decode()
