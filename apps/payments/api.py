@@ -13,7 +13,7 @@ from apps.payments import payouts, selectors, services
 from apps.payments.serializers import (
     CollectionSerializer,
     LedgerTransactionDetailSerializer,
-    LedgerTransactionSerializer,
+    MoneyMovementSerializer,
     OtpInputSerializer,
     PayoutMethodInputSerializer,
     PayoutMethodSerializer,
@@ -43,10 +43,10 @@ class SummaryApi(APIView):
 
 class TransactionListApi(ListAPIView):
     permission_classes = [permissions.IsAuthenticated]
-    serializer_class = LedgerTransactionSerializer
+    serializer_class = MoneyMovementSerializer
 
     def get_queryset(self):
-        return selectors.user_ledger_transactions(self.request.user)
+        return selectors.user_money_movements(self.request.user)
 
 
 class TransactionDetailApi(APIView):

@@ -1,6 +1,7 @@
 """Reads over the ledger and payment records. Every balance is a sum of ledger entries."""
 
-from django.db.models import Q, Sum
+from django.db.models import Case, F, OuterRef, Q, Subquery, Sum, Value, When
+from django.db.models.functions import Coalesce
 
 from apps.common.errors import NotFound
 from apps.payments import ledger
@@ -13,6 +14,7 @@ from apps.payments.models import (
     Payout,
     PayoutMethod,
     Refund,
+    TransactionKind,
 )
 
 
@@ -65,6 +67,57 @@ def user_ledger_transactions(user):
     ids = LedgerTransaction.objects.filter(visible).values("id").distinct()
     return (
         LedgerTransaction.objects.filter(id__in=ids)
+        .select_related("milestone", "milestone__contract")
+        .order_by("-created_at", "-id")
+    )
+
+
+# Ledger transactions that move a hirer's refund: decided (alone or as a dispute split's share).
+# The later "processed" posting only carries the same money on to the wallet.
+REFUND_KINDS = (TransactionKind.REFUND_DECIDED, TransactionKind.DISPUTE_SPLIT)
+
+
+def _entry_total(condition: Q):
+    """Return a subquery summing the current transaction's entries that match `condition`."""
+    entries = (
+        LedgerEntry.objects.filter(condition, transaction=OuterRef("pk"))
+        .values("transaction")
+        .annotate(total=Sum("amount"))
+        .values("total")
+    )
+    return Coalesce(Subquery(entries), Value(0))
+
+
+def user_money_movements(user):
+    """Return the ledger transactions that moved the user's own money, each with its signed `user_amount`.
+
+    A worker sees what was released to them (after the platform fee), payouts leaving their
+    balance and payouts coming back; a hirer sees the collections they paid into escrow
+    (negative) and the refunds decided for them (positive). Platform bookkeeping, such as the
+    provider's fee on a hirer's collection, belongs to nobody's list.
+    """
+    if not user.is_authenticated:
+        return LedgerTransaction.objects.none()
+    return (
+        LedgerTransaction.objects.annotate(
+            payable_change=_entry_total(Q(account__kind=AccountKind.WORKER_PAYABLE, account__user=user)),
+            refund_change=_entry_total(Q(account__kind=AccountKind.REFUND_PAYABLE, account__user=user)),
+            escrow_change=_entry_total(Q(account__kind=AccountKind.ESCROW)),
+        )
+        .filter(
+            ~Q(payable_change=0)
+            | Q(kind__in=REFUND_KINDS, refund_change__lt=0)
+            | Q(kind=TransactionKind.COLLECTION, milestone__contract__hirer=user)
+        )
+        .annotate(
+            # Credits to the user's accounts are negative entries, so the sign flips; a collection
+            # credits escrow, which is money the hirer paid out.
+            user_amount=Case(
+                When(kind=TransactionKind.COLLECTION, then=F("escrow_change")),
+                When(kind__in=REFUND_KINDS, then=-F("payable_change") - F("refund_change")),
+                default=-F("payable_change"),
+            )
+        )
         .select_related("milestone", "milestone__contract")
         .order_by("-created_at", "-id")
     )

@@ -1,6 +1,7 @@
 from rest_framework import serializers
 
 from apps.payments.models import Collection, LedgerEntry, LedgerTransaction, Network, Payout, PayoutMethod, Refund
+from apps.payments.movements import format_signed_ghs, movement_platform_fee
 
 
 class WalletInputSerializer(serializers.Serializer):
@@ -88,6 +89,23 @@ class LedgerTransactionSerializer(serializers.ModelSerializer):
     class Meta:
         model = LedgerTransaction
         fields = ["id", "kind", "description", "milestone", "created_at"]
+
+
+class MoneyMovementSerializer(LedgerTransactionSerializer):
+    """A ledger transaction seen by one user: the signed change to their own money."""
+
+    amount = serializers.IntegerField(source="user_amount", read_only=True, help_text="Signed pesewas.")
+    amount_display = serializers.SerializerMethodField()
+    platform_fee = serializers.SerializerMethodField(help_text="Pesewas kept as commission on a release to you.")
+
+    class Meta(LedgerTransactionSerializer.Meta):
+        fields = [*LedgerTransactionSerializer.Meta.fields, "amount", "amount_display", "platform_fee"]
+
+    def get_amount_display(self, posted) -> str:
+        return format_signed_ghs(posted.user_amount)
+
+    def get_platform_fee(self, posted) -> int | None:
+        return movement_platform_fee(posted)
 
 
 class LedgerTransactionDetailSerializer(LedgerTransactionSerializer):

@@ -20,6 +20,7 @@ from apps.contracts.selectors import milestone_get_for_user
 from apps.payments import payouts, selectors, services
 from apps.payments.forms import OtpForm, PayoutMethodForm, WalletForm
 from apps.payments.models import Collection, CollectionStatus
+from apps.payments.movements import format_signed_ghs, movement_platform_fee
 
 logger = logging.getLogger(__name__)
 
@@ -42,10 +43,15 @@ def _or_404(fetch, **kwargs):
 @never_cache
 def overview(request):
     user = request.user
-    transactions = Paginator(selectors.user_ledger_transactions(user), 20).get_page(request.GET.get("page"))
+    transactions = Paginator(selectors.user_money_movements(user), 20).get_page(request.GET.get("page"))
+    movements = [
+        {"posted": posted, "amount": format_signed_ghs(posted.user_amount), "fee": movement_platform_fee(posted)}
+        for posted in transactions.object_list
+    ]
     context = {
         "summary": selectors.wallet_summary(user),
         "transactions": transactions,
+        "movements": movements,
         "collections": selectors.user_collections(user)[:10],
         "payouts": selectors.user_payouts(user)[:10],
         "refunds": selectors.user_refunds(user)[:10],
