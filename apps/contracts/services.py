@@ -21,7 +21,7 @@ from django.utils.translation import gettext as _
 
 from apps.common.errors import DomainError, InvalidTransition, NotAllowed, NotFound
 from apps.common.money import MAX_PESEWAS
-from apps.contracts import notices
+from apps.contracts import notices, refusals
 from apps.contracts.images import validate_delivery_photos
 from apps.contracts.models import (
     SETTLED_MILESTONE_STATUSES,
@@ -95,10 +95,7 @@ def _move(milestone: Milestone, *, to: str, allowed_from: Iterable[str], actor, 
     """Move a locked milestone to `to` and record it; raise InvalidTransition from any other status."""
     allowed = tuple(allowed_from)
     if milestone.status not in allowed:
-        raise InvalidTransition(
-            _("This milestone is %(status)s, so it cannot be %(action)s.")
-            % {"status": milestone.get_status_display().lower(), "action": _ACTION_WORDS.get(kind, kind)}
-        )
+        raise InvalidTransition(refusals.transition_refusal(milestone, kind))
     from_status = milestone.status
     milestone.status = to
     fields = ["status", "updated_at"]
