@@ -10,6 +10,7 @@ from tests.conftest import PASSWORD, make_user
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 PHONE = {"width": 360, "height": 800}
+LONG_SUMMARY = "ConnectionRefusedError: [Errno 111] Connection refused while calling the provider's collect endpoint"
 
 
 def test_ops_page_fits_phone_width(page, log_in):  # noqa: F811
@@ -19,7 +20,7 @@ def test_ops_page_fits_phone_width(page, log_in):  # noqa: F811
             subject=subject,
             severity=SubjectStatus.FAILED,
             status=IncidentStatus.OPEN,
-            summary="ConnectionRefusedError: [Errno 111] Connection refused while calling the provider's collect endpoint",
+            summary=LONG_SUMMARY,
         )
     page.set_viewport_size(PHONE)
     log_in(page, "ops@example.com", PASSWORD)
@@ -31,7 +32,7 @@ def test_ops_page_fits_phone_width(page, log_in):  # noqa: F811
             const wide = [...document.querySelectorAll('body *')]
                 .filter((el) => el.getBoundingClientRect().right > 361)
                 .slice(0, 8)
-                .map((el) => el.tagName + '.' + el.className + '#' + el.id + ' ' + Math.round(el.getBoundingClientRect().right));
+                .map((el) => `${el.tagName}.${el.className} ${Math.round(el.getBoundingClientRect().right)}`);
             return {scroll: document.documentElement.scrollWidth, wide};
         }"""
     )
