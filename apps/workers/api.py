@@ -5,12 +5,15 @@ from rest_framework.exceptions import NotFound
 from rest_framework.generics import GenericAPIView
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
+from rest_framework.utils.urls import remove_query_param, replace_query_param
 from rest_framework.views import APIView
 
+from apps.common.api.errors import error_body
 from apps.common.errors import NotFound as DomainNotFound
 from apps.workers import selectors, services
 from apps.workers.models import WorkerProfile
 from apps.workers.serializers import (
+    DirectoryCardSerializer,
     DirectoryQuerySerializer,
     GhanaCardSerializer,
     OwnProfileSerializer,
@@ -41,8 +44,54 @@ class WorkerDirectoryApi(GenericAPIView):
     def get(self, request):
         query = DirectoryQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
-        page = self.paginate_queryset(selectors.worker_directory(query.to_filters()))
-        return self.get_paginated_response(WorkerCardSerializer(page, many=True).data)
+        number = _page_number(request.query_params.get("page", "1"))
+        page_size = self.paginator.get_page_size(request)
+        result = selectors.worker_directory_page(query.to_filters(), page=number, page_size=page_size)
+        if not result:
+            return Response(
+                error_body("directory_unavailable", _("The directory is temporarily unavailable.")),
+                status=status.HTTP_503_SERVICE_UNAVAILABLE,
+                headers={"Retry-After": "60"},
+            )
+        page = result.value
+        if page.number != number:
+            raise NotFound(_("Invalid page."))
+        url = request.build_absolute_uri()
+        return Response(
+            {
+                "count": page.count,
+                "next": replace_query_param(url, "page", page.next_page_number) if page.has_next else None,
+                "previous": _previous_link(url, page),
+                "results": [DirectoryCardSerializer(card).data for card in page],
+            },
+            headers=_age_headers(result),
+        )
+
+
+def _page_number(raw: str) -> int:
+    """Return the page asked for; anything but a page number from 1 up is a 404, as DRF's paginator answers."""
+    try:
+        number = int(raw)
+    except (TypeError, ValueError):
+        raise NotFound(_("Invalid page.")) from None
+    if number < 1 or number > selectors.DIRECTORY_MAX_PAGE:
+        raise NotFound(_("Invalid page."))
+    return number
+
+
+def _previous_link(url: str, page) -> str | None:
+    if not page.has_previous:
+        return None
+    if page.previous_page_number == 1:
+        return remove_query_param(url, "page")
+    return replace_query_param(url, "page", page.previous_page_number)
+
+
+def _age_headers(result) -> dict:
+    """Tell clients how old a stale page is, in seconds, as the Age header does for HTTP caches."""
+    if not result.is_stale:
+        return {}
+    return {"Age": str(int(result.age.total_seconds()))}
 
 
 class WorkerDetailApi(APIView):

@@ -81,6 +81,28 @@ class WorkerCardSerializer(serializers.ModelSerializer):
         return profile.ghana_card_state == "verified"
 
 
+class DirectoryCardSerializer(serializers.Serializer):
+    """A cached directory card in the same shape as WorkerCardSerializer."""
+
+    user_id = serializers.IntegerField(read_only=True)
+    name = serializers.CharField(read_only=True)
+    headline = serializers.CharField(read_only=True)
+    primary_trade = serializers.CharField(read_only=True)
+    trades = serializers.ListField(child=serializers.CharField(), read_only=True)
+    skills = serializers.ListField(child=serializers.CharField(), read_only=True)
+    years_experience = serializers.IntegerField(read_only=True, allow_null=True)
+    rate_pesewas = serializers.IntegerField(read_only=True, allow_null=True)
+    rate_unit = serializers.CharField(read_only=True)
+    region = serializers.CharField(read_only=True)
+    town = serializers.CharField(read_only=True)
+    service_radius_km = serializers.IntegerField(read_only=True)
+    availability = serializers.CharField(read_only=True)
+    certification_level = serializers.CharField(read_only=True)
+    ghana_card_verified = serializers.BooleanField(read_only=True)
+    rating_average = serializers.DecimalField(max_digits=3, decimal_places=2, read_only=True)
+    rating_count = serializers.IntegerField(read_only=True)
+
+
 class WorkerDetailSerializer(WorkerCardSerializer):
     portfolio = PortfolioItemSerializer(source="portfolio_items", many=True, read_only=True)
 

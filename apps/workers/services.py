@@ -13,6 +13,7 @@ from apps.accounts.models import Role
 from apps.common.errors import DomainError, InvalidTransition, NotFound
 from apps.common.ghana import CertificationLevel, Region, Trade
 from apps.common.money import MAX_PESEWAS
+from apps.resilience.cache import bump as cache_bump
 from apps.workers.images import clean_portfolio_image
 from apps.workers.models import Availability, GhanaCardState, PortfolioItem, RateUnit, WorkerProfile, WorkerTrade
 
@@ -211,6 +212,7 @@ def worker_profile_update(*, user, **changes) -> WorkerProfile:
         WorkerTrade.objects.bulk_create(
             [WorkerTrade(profile=profile, trade=trade) for trade in trades if trade not in existing]
         )
+    _refresh_directory()
 
     logger.info("worker profile updated", extra={"user_id": user.pk, "fields": sorted(changes)})
     return profile
@@ -246,6 +248,7 @@ def portfolio_item_add(*, user, upload, caption: str = "") -> PortfolioItem:
         except Exception:
             item.image.storage.delete(stored_name)
             raise
+        _refresh_directory()
 
     logger.info("portfolio item added", extra={"user_id": user.pk, "item_id": item.pk, "bytes": item.image.size})
     return item
@@ -261,6 +264,7 @@ def portfolio_item_delete(*, user, item_id: int) -> None:
     item.delete()
     # The file goes only once the row is gone for good, so a rollback never leaves a row without its file.
     transaction.on_commit(lambda: storage.delete(stored_name))
+    _refresh_directory()
     logger.info("portfolio item deleted", extra={"user_id": user.pk, "item_id": item_id})
 
 
@@ -276,6 +280,7 @@ def portfolio_item_remove(*, moderator, item_id: int) -> None:
     stored_name, storage, owner_id = item.image.name, item.image.storage, item.profile.user_id
     item.delete()
     transaction.on_commit(lambda: storage.delete(stored_name))
+    _refresh_directory()
     logger.warning(
         "portfolio item removed by staff", extra={"user_id": owner_id, "item_id": item_id, "moderator_id": moderator.pk}
     )
@@ -298,6 +303,7 @@ def ghana_card_submit(*, user, number: str) -> WorkerProfile:
     profile.ghana_card_state = GhanaCardState.PENDING
     profile.ghana_card_submitted_at = timezone.now()
     profile.save(update_fields=["ghana_card_number", "ghana_card_state", "ghana_card_submitted_at", "updated_at"])
+    _refresh_directory()
     logger.info("ghana card submitted", extra={"user_id": user.pk})
     return profile
 
@@ -316,11 +322,19 @@ def ghana_card_review(*, reviewer, worker_user, approve: bool) -> WorkerProfile:
         profile.ghana_card_number = ""
     profile.ghana_card_reviewed_at = timezone.now()
     profile.save(update_fields=["ghana_card_state", "ghana_card_number", "ghana_card_reviewed_at", "updated_at"])
+    _refresh_directory()
     logger.info(
         "ghana card reviewed",
         extra={"user_id": worker_user.pk, "reviewer_id": reviewer.pk, "state": profile.ghana_card_state},
     )
     return profile
+
+
+def _refresh_directory() -> None:
+    """Mark cached directory pages outdated once this transaction commits."""
+    from apps.workers.selectors import DIRECTORY_TAG
+
+    cache_bump(DIRECTORY_TAG)
 
 
 def _average(total: int, count: int) -> Decimal:
@@ -340,6 +354,7 @@ def worker_rating_record(*, worker_user, stars: int) -> WorkerProfile:
     profile.rating_count += 1
     profile.rating_average = _average(profile.rating_total, profile.rating_count)
     profile.save(update_fields=["rating_total", "rating_count", "rating_average"])
+    _refresh_directory()
     return profile
 
 
@@ -354,4 +369,5 @@ def worker_rating_recalculate(*, worker_user, stars: list[int]) -> WorkerProfile
     profile.rating_count = len(stars)
     profile.rating_average = _average(profile.rating_total, profile.rating_count)
     profile.save(update_fields=["rating_total", "rating_count", "rating_average"])
+    _refresh_directory()
     return profile

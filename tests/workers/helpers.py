@@ -26,3 +26,18 @@ def image_bytes(image_format: str = "JPEG", size: tuple[int, int] = (64, 48), mo
 
 def upload(name: str = "roof.jpg", content: bytes | None = None, content_type: str = "image/jpeg"):
     return SimpleUploadedFile(name, image_bytes() if content is None else content, content_type=content_type)
+
+
+def forget_cached_directory() -> None:
+    """Mark every cached directory page outdated, so the next load builds from the database.
+
+    Tests run inside a transaction that never commits, so the services' after-commit
+    invalidation never runs. Tests that change rows between loads call this instead.
+    """
+    from django.test import TestCase
+
+    from apps.resilience.cache import bump
+    from apps.workers.selectors import DIRECTORY_TAG
+
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        bump(DIRECTORY_TAG)
