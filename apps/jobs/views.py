@@ -15,7 +15,7 @@ from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from apps.accounts.models import Role
 from apps.common.errors import DomainError, NotFound
@@ -143,10 +143,17 @@ def _hirer_display_name(hirer) -> str:
     return hirer_public_name(user=hirer)
 
 
-@require_POST
+@require_http_methods(["GET", "POST"])
+def apply(request, job_id):
+    """Send an application (POST). A GET, from a bookmarked or shared link, goes to the job page."""
+    if request.method == "GET":
+        return redirect("jobs:detail", job_id=job_id)
+    return _apply(request, job_id)
+
+
 @role_required(Role.WORKER)
 @_not_found
-def apply(request, job_id):
+def _apply(request, job_id):
     job = selectors.job_get_visible(job_id=job_id, user=request.user)
     form = ApplicationForm(request.POST)
     if form.is_valid():

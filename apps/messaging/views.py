@@ -1,7 +1,7 @@
 import logging
 
 from django.contrib.auth.decorators import login_required
-from django.http import FileResponse, Http404, HttpResponseBadRequest
+from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -37,7 +37,7 @@ def inbox(request):
 def start(request):
     form = StartForm(request.POST)
     if not form.is_valid():
-        return HttpResponseBadRequest(form.errors.as_text())
+        return render(request, "messaging/cannot_start.html", {"errors": _form_error_lines(form)}, status=400)
     try:
         conversation = _start(request.user, form.cleaned_data)
     except NotFound:
@@ -45,6 +45,15 @@ def start(request):
     except DomainError as error:
         return render(request, "messaging/cannot_start.html", {"message": error.message}, status=int(error.status))
     return redirect("messaging:thread", public_id=conversation.public_id)
+
+
+def _form_error_lines(form) -> list[str]:
+    """Return each form error as one line, prefixed with its field's label."""
+    lines = []
+    for name, errors in form.errors.items():
+        label = form[name].label if name in form.fields else ""
+        lines.extend(f"{label}: {error}" if label else str(error) for error in errors)
+    return lines
 
 
 def _start(user, data: dict):

@@ -176,6 +176,19 @@ def test_hirer_cannot_apply(hirer_client, other_hirer):
     assert Application.objects.count() == 0
 
 
+@pytest.mark.parametrize("persona", ["client", "worker_client", "hirer_client"])
+def test_apply_get_redirects_to_job(request, persona, open_job):
+    response = request.getfixturevalue(persona).get(f"/jobs/{open_job.pk}/apply/")
+
+    assert response.status_code == HTTPStatus.FOUND
+    assert response["Location"] == f"/jobs/{open_job.pk}/"
+    assert not Application.objects.exists()
+
+
+def test_apply_other_methods_are_405(worker_client, open_job):
+    assert worker_client.put(f"/jobs/{open_job.pk}/apply/").status_code == HTTPStatus.METHOD_NOT_ALLOWED
+
+
 def test_apply_needs_login(client, open_job):
     response = client.post(f"/jobs/{open_job.pk}/apply/", {"cover_letter": "Hi", "proposed_amount": "100"})
 
@@ -189,10 +202,6 @@ def test_apply_to_a_draft_is_404(worker_client, draft_job):
 
     assert response.status_code == HTTPStatus.NOT_FOUND
     assert Application.objects.count() == 0
-
-
-def test_apply_by_get_is_not_allowed(worker_client, open_job):
-    assert worker_client.get(f"/jobs/{open_job.pk}/apply/").status_code == HTTPStatus.METHOD_NOT_ALLOWED
 
 
 def test_worker_withdraws(worker_client, application):

@@ -335,12 +335,32 @@ def test_hirer_starts_direct_conversation(worker, hirer_client):
     assert Conversation.objects.get().job is None
 
 
-@pytest.mark.parametrize("data", [{}, {"worker": "abc"}, {"job": "-1"}, {"worker": "1e309"}])
+@pytest.mark.parametrize(
+    "data", [{}, {"worker": "abc"}, {"job": "-1"}, {"worker": "1e309"}, {"worker": "99999999999999999999"}]
+)
 def test_start_with_bad_input_is_400(hirer_client, data):
     response = hirer_client.post("/messages/start/", data)
 
     assert response.status_code == 400
     assert not Conversation.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("data", "error"),
+    [
+        ({}, "Choose a job or a worker to message."),
+        ({"worker": "abc"}, "Worker: Enter a whole number."),
+        ({"worker": "99999999999999999999"}, "Worker: Ensure this value is less than or equal to"),
+    ],
+)
+def test_start_with_bad_input_shows_errors_in_layout(hirer_client, data, error):
+    response = hirer_client.post("/messages/start/", data)
+
+    html = response.content.decode()
+    assert response["Content-Type"].startswith("text/html")
+    assert "You cannot start this conversation" in html
+    assert error in html
+    assert "</nav>" in html
 
 
 def test_start_with_unknown_worker_is_404(hirer_client):

@@ -1,4 +1,8 @@
+import re
+
 import pytest
+from django.conf import settings
+from django.utils.translation.template import templatize
 
 from apps.notifications.models import Notification, Preference
 from apps.notifications.services import notify
@@ -200,3 +204,20 @@ def test_list_page_query_count_is_bounded(worker, worker_client, django_assert_m
     assert response.status_code == 200
     assert response.content.decode().count('class="card unread"') == 20
     assert len(notification_queries) <= 4
+
+
+def test_list_page_time_is_one_phrase(worker, worker_client):
+    make_notifications(worker, 1)
+
+    html = worker_client.get("/notifications/").content.decode()
+
+    assert re.search(r"<time datetime=\"[^\"]+\">0\xa0minutes ago</time>", html)
+
+
+def test_list_page_translates_time_as_one_phrase():
+    source = (settings.BASE_DIR / "apps/notifications/templates/notifications/list.html").read_text()
+
+    messages = re.findall(r"gettext\(u'([^']*)'\)", templatize(source))
+
+    assert "%(since)s ago" in messages
+    assert "ago" not in messages
