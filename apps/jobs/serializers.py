@@ -9,6 +9,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from apps.common.api.serializers import RejectUnknownFieldsMixin
 from apps.common.ghana import Region, Trade
 from apps.common.money import cedis_to_pesewas, pesewas_to_cedis
 from apps.jobs import selectors
@@ -91,7 +92,7 @@ class HirerJobSerializer(JobSerializer):
         read_only_fields = fields
 
 
-class JobWriteSerializer(serializers.Serializer):
+class JobWriteSerializer(RejectUnknownFieldsMixin, serializers.Serializer):
     """Fields a hirer sends to create or update a job. A fixed budget uses budget_min_ghs only."""
 
     title = serializers.CharField(max_length=120)
@@ -124,7 +125,7 @@ class JobCreateSerializer(JobWriteSerializer):
     publish = serializers.BooleanField(default=False, help_text="Publish at once instead of saving a draft.")
 
 
-class JobCancelSerializer(serializers.Serializer):
+class JobCancelSerializer(RejectUnknownFieldsMixin, serializers.Serializer):
     reason = serializers.CharField(max_length=500, required=False, allow_blank=True, default="")
 
 
@@ -190,6 +191,6 @@ class ApplicationSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class ApplicationCreateSerializer(serializers.Serializer):
+class ApplicationCreateSerializer(RejectUnknownFieldsMixin, serializers.Serializer):
     cover_letter = serializers.CharField(max_length=3000)
     proposed_amount_ghs = CedisField()

@@ -161,6 +161,29 @@ def test_update_rejects_malformed_bodies(as_api, hirer, body):
     assert Job.objects.filter(pk=job.pk).values().get() == before
 
 
+def test_update_with_unknown_field_is_400(as_api, hirer):
+    job = make_job(hirer, publish=False)
+    before = Job.objects.filter(pk=job.pk).values().get()
+
+    response = as_api(hirer).patch(f"/api/v1/jobs/{job.pk}/", {"budget_min": "600"}, format="json")
+
+    assert response.status_code == HTTPStatus.BAD_REQUEST
+    error = response.json()["error"]
+    assert list(error["fields"]) == ["budget_min"]
+    assert "budget_min_ghs" in error["fields"]["budget_min"][0]
+    assert Job.objects.filter(pk=job.pk).values().get() == before
+
+
+def test_create_with_unknown_fields_is_400(as_api, hirer):
+    body = {**JOB_BODY, "budget": "600", "colour": "blue"}
+
+    response = as_api(hirer).post("/api/v1/jobs/", body, format="json")
+
+    assert response.status_code == HTTPStatus.BAD_REQUEST
+    assert sorted(response.json()["error"]["fields"]) == ["budget", "colour"]
+    assert not Job.objects.exists()
+
+
 def test_update_by_others_is_404(as_api, api_client, hirer, other_hirer, worker):
     job = make_job(hirer)
 
