@@ -96,7 +96,7 @@ def test_stranger_sees_no_movements(as_api, stranger, released, api_client):
 
 
 def test_worker_page_lists_only_their_money_with_amounts(worker_client, released, django_assert_max_num_queries):
-    with django_assert_max_num_queries(20):
+    with django_assert_max_num_queries(30):
         response = worker_client.get("/payments/")
 
     page = response.content.decode()
