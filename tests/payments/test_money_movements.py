@@ -5,7 +5,8 @@ from django.db import transaction
 
 from apps.contracts import services as contract_services
 from apps.contracts.models import Milestone
-from apps.payments.models import Collection, CollectionStatus, LedgerTransaction
+from apps.payments import postings
+from apps.payments.models import Collection, CollectionStatus, LedgerTransaction, Payout
 from apps.payments.providers.base import CollectionResult, Status
 from apps.payments.services import collection_apply_result
 from tests.contracts.factories import first_milestone, make_contract
@@ -69,6 +70,24 @@ def test_worker_sees_the_release_net_of_fee_and_never_the_hirer_collection(as_ap
 
     assert [(row["kind"], row["amount"], row["platform_fee"]) for row in rows] == [("release", 20_745, 2_305)]
     assert rows[0]["amount_display"] == "+GH₵ 207.45"
+
+
+def test_worker_sees_a_payout_leave_and_a_reversal_come_back(as_api, hirer, worker, released):
+    payout = Payout.objects.get(milestone=released)
+    with transaction.atomic():
+        postings.post_payout_initiated(payout=payout)
+    with transaction.atomic():
+        postings.post_payout_failed(payout=payout)
+
+    rows = movements(as_api, worker)
+
+    assert [(row["kind"], row["amount"]) for row in rows] == [
+        ("payout_failed", 20_745),
+        ("payout_initiated", -20_745),
+        ("release", 20_745),
+    ]
+    assert movements(as_api, hirer)[0]["kind"] == "collection"
+    assert len(movements(as_api, hirer)) == 1
 
 
 def test_hirer_sees_the_collection_they_paid_as_money_out(as_api, hirer, released):
