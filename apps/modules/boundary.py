@@ -153,14 +153,14 @@ def _render_in_boundary(request: HttpRequest, fragment: Fragment, kwargs: dict) 
             raise FragmentOverrun(f"no time left for fragment {fragment.key}")
         started = time.monotonic()
         faults.inject(f"{fragment.module.name}.fragments")
-        # The savepoint opens and closes outside the fragment's module context, so an
+        # The savepoint and the statement timeout are set outside the fragment's module context, so an
         # injected "<module>.db" fault hits the fragment's own queries, not the boundary's
         # bookkeeping around them.
         with transaction.atomic(savepoint=True):
+            limit_token = _limit_statements(connection, granted)
             module_token = faults.current_module.set(fragment.module.name)
             try:
                 with faults.query_faults(connection):
-                    limit_token = _limit_statements(connection, granted)
                     try:
                         html = _call(request, fragment, kwargs)
                         if time.monotonic() - started > granted:
