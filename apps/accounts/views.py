@@ -71,7 +71,7 @@ password_reset_complete = auth_views.PasswordResetCompleteView.as_view(
 
 
 def locked_out(request, original_response=None, credentials=None):
-    """Render the lockout answer: the API's JSON error on /api/ paths, the HTML page elsewhere.
+    """Return the lockout response: the API's JSON error on /api/ paths, the HTML page elsewhere.
 
     django-axes calls this (AXES_LOCKOUT_CALLABLE) whenever a locked account tries to log in.
     """
