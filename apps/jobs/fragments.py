@@ -21,7 +21,8 @@ NEWEST_APPLICANTS_LIMIT = 5
 
 def worker_applications(request) -> str:
     """Render the worker's applications grouped by status, accepted and open ones first."""
-    groups = selectors.worker_applications_by_status(worker=request.user)
+    result = selectors.worker_dashboard_applications(worker=request.user)
+    groups = result.value if result else {}
     order = [
         ApplicationStatus.ACCEPTED,
         ApplicationStatus.SHORTLISTED,
@@ -29,8 +30,9 @@ def worker_applications(request) -> str:
         ApplicationStatus.REJECTED,
         ApplicationStatus.WITHDRAWN,
     ]
-    grouped = [(status, ApplicationStatus(status).label, groups[status]) for status in order if groups[status]]
-    return render_to_string("jobs/fragments/worker_applications.html", {"groups": grouped}, request=request)
+    grouped = [(status, ApplicationStatus(status).label, groups[status]) for status in order if groups[status].count]
+    context = {"groups": grouped, "result": result}
+    return render_to_string("jobs/fragments/worker_applications.html", context, request=request)
 
 
 def recommended_jobs(request, *, limit: int = RECOMMENDED_LIMIT) -> str:
@@ -43,9 +45,11 @@ def recommended_jobs(request, *, limit: int = RECOMMENDED_LIMIT) -> str:
 
 def hirer_jobs_by_state(request) -> str:
     """Render how many of the hirer's jobs are in each status, linking to the job management tabs."""
-    counts = selectors.hirer_job_counts_by_status(hirer=request.user)
-    rows = [(value, label, counts[value]) for value, label in JobStatus.choices]
-    return render_to_string("jobs/fragments/hirer_jobs_by_state.html", {"rows": rows}, request=request)
+    result = selectors.hirer_dashboard_counts(hirer=request.user)
+    rows = [(value, label, result.value[value]) for value, label in JobStatus.choices] if result else []
+    return render_to_string(
+        "jobs/fragments/hirer_jobs_by_state.html", {"rows": rows, "result": result}, request=request
+    )
 
 
 def newest_applicants(request, *, limit: int = NEWEST_APPLICANTS_LIMIT) -> str:

@@ -36,6 +36,14 @@ HOME_LISTINGS_FRESH_SECONDS = 60
 HOME_LISTINGS_STALE_SECONDS = 30 * 60
 HOME_NEWEST_JOBS = 6
 
+# Cached dashboard figures, per user. Services bump user_dashboard_tag(user id) after any
+# change to that user's jobs or applications. The short fresh period bounds drift from
+# writes that bypass the services.
+DASHBOARD_FRESH_SECONDS = 30
+DASHBOARD_STALE_SECONDS = 10 * 60
+# Applications listed under each status on the worker's dashboard; the count covers all.
+DASHBOARD_APPLICATIONS_PER_STATUS = 5
+
 # Full-text configuration; the GIN index in migration 0003 indexes exactly this expression.
 SEARCH_CONFIG = "english"
 
@@ -260,6 +268,69 @@ def worker_applications_by_status(*, worker) -> dict[str, list[Application]]:
     for application in worker_applications(worker=worker):
         groups[application.status].append(application)
     return groups
+
+
+@dataclass(frozen=True)
+class ApplicationLine:
+    """One application on the worker's dashboard: the job it is for and the amount proposed."""
+
+    job_id: int
+    job_title: str
+    proposed_amount: int
+
+
+@dataclass(frozen=True)
+class ApplicationGroup:
+    """The worker's applications in one status: how many, and the newest few."""
+
+    status: str
+    count: int
+    newest: tuple[ApplicationLine, ...]
+
+
+def user_dashboard_tag(user_id: int) -> str:
+    """Return the cache tag of one user's dashboard figures."""
+    return f"jobs:dashboard:{int(user_id)}"
+
+
+def hirer_dashboard_counts(*, hirer) -> Cached[dict[str, int]] | Unavailable:
+    """Return hirer_job_counts_by_status through the resilient cache, per hirer."""
+    return get_or_build(
+        f"jobs:hirer-counts:v1:{hirer.pk}",
+        lambda: hirer_job_counts_by_status(hirer=hirer),
+        fresh=DASHBOARD_FRESH_SECONDS,
+        stale=DASHBOARD_STALE_SECONDS,
+        tags=[user_dashboard_tag(hirer.pk)],
+    )
+
+
+def worker_dashboard_applications(*, worker) -> Cached[dict[str, ApplicationGroup]] | Unavailable:
+    """Return the worker's application counts and newest applications per status, cached per worker."""
+    return get_or_build(
+        f"jobs:worker-applications:v1:{worker.pk}",
+        lambda: _build_application_groups(worker),
+        fresh=DASHBOARD_FRESH_SECONDS,
+        stale=DASHBOARD_STALE_SECONDS,
+        tags=[user_dashboard_tag(worker.pk)],
+    )
+
+
+def _build_application_groups(worker) -> dict[str, ApplicationGroup]:
+    rows = (
+        Application.objects.filter(worker_id=worker.pk)
+        .order_by("-created_at", "-pk")
+        .values_list("status", "job_id", "job__title", "proposed_amount")
+    )
+    counts: dict[str, int] = dict.fromkeys(ApplicationStatus.values, 0)
+    newest: dict[str, list[ApplicationLine]] = {value: [] for value in ApplicationStatus.values}
+    for status, job_id, title, amount in rows:
+        counts[status] += 1
+        if len(newest[status]) < DASHBOARD_APPLICATIONS_PER_STATUS:
+            newest[status].append(ApplicationLine(job_id=job_id, job_title=title, proposed_amount=amount))
+    return {
+        status: ApplicationGroup(status=status, count=counts[status], newest=tuple(newest[status]))
+        for status in ApplicationStatus.values
+    }
 
 
 def newest_applications_for_hirer(*, hirer, limit: int = 5) -> list[Application]:

@@ -44,7 +44,7 @@ from apps.jobs.models import (
     JobStatus,
     Urgency,
 )
-from apps.jobs.selectors import PUBLIC_LISTINGS_TAG
+from apps.jobs.selectors import PUBLIC_LISTINGS_TAG, user_dashboard_tag
 from apps.resilience.cache import bump as cache_bump
 
 logger = logging.getLogger(__name__)
@@ -142,6 +142,7 @@ def job_create(
     with transaction.atomic():
         job = Job.objects.create(hirer=hirer, status=JobStatus.DRAFT, **fields)
         JobEvent.objects.create(job=job, actor=hirer, from_status="", to_status=JobStatus.DRAFT)
+        _refresh_dashboards(hirer.pk)
         if publish:
             job = job_publish(job=job, actor=hirer)
 
@@ -175,6 +176,9 @@ def job_update(*, job: Job, actor, **fields) -> Job:
             _require_complete(locked)
             _refresh_public_listings()
         locked.save(update_fields=[*cleaned, "updated_at"])
+        if "title" in cleaned:
+            # Workers' dashboards list the titles of the jobs they applied for.
+            _refresh_dashboards(*Application.objects.filter(job=locked).values_list("worker_id", flat=True))
 
     _copy_state(locked, job, *cleaned)
     logger.info("job updated", extra={"job_id": job.pk, "fields": sorted(cleaned)})
@@ -262,6 +266,7 @@ def application_create(*, job: Job, worker, cover_letter: str, proposed_amount: 
             application = Application.objects.create(
                 job=locked, worker=worker, cover_letter=cover_letter, proposed_amount=proposed_amount
             )
+            _refresh_dashboards(worker.pk, locked.hirer_id)
     except IntegrityError:
         # The same worker's second request slipped past the check above (SQLite has no row lock).
         raise _duplicate_application() from None
@@ -336,6 +341,7 @@ def application_accept(*, application: Application, hirer) -> Application:
         target.status = ApplicationStatus.ACCEPTED
         target.decided_at = timezone.now()
         target.save(update_fields=["status", "decided_at"])
+        _refresh_dashboards(target.worker_id)
         rejected = _reject_open_applications(job, except_pk=target.pk)
         _record_transition(job, to=JobStatus.AWARDED, actor=hirer)
         for hook in _accept_hooks:
@@ -371,6 +377,12 @@ def _send_application_email(application: Application, kind: str) -> None:
         dedupe_key=f"jobs.application_email:{application.pk}:{kind}",
     )
     application_event(application=application, kind=kind)
+
+
+def _refresh_dashboards(*user_ids: int) -> None:
+    """Mark these users' cached dashboard figures outdated once this transaction commits."""
+    if user_ids:
+        cache_bump(*{user_dashboard_tag(user_id) for user_id in user_ids})
 
 
 def _refresh_public_listings() -> None:
@@ -417,6 +429,7 @@ def _record_transition(locked: Job, *, to: str, actor, note: str = "") -> None:
     locked.save(update_fields=update_fields)
     JobEvent.objects.create(job=locked, actor=actor, from_status=from_status, to_status=to, note=note)
     _refresh_public_listings()
+    _refresh_dashboards(locked.hirer_id)
 
 
 _TRANSITION_VERBS = {
@@ -458,6 +471,7 @@ def _application_move(
         locked.status = to
         locked.decided_at = timezone.now()
         locked.save(update_fields=["status", "decided_at"])
+        _refresh_dashboards(locked.worker_id, job.hirer_id)
 
     _copy_state(locked, application, "status", "decided_at")
     logger.info("application moved", extra={"application_id": application.pk, "to_status": to})
@@ -474,6 +488,7 @@ def _reject_open_applications(job: Job, *, except_pk: int | None) -> list[Applic
         Application.objects.filter(pk__in=[row.pk for row in rejected]).update(
             status=ApplicationStatus.REJECTED, decided_at=timezone.now()
         )
+        _refresh_dashboards(*(row.worker_id for row in rejected))
     # The callers announce each rejection, so load the workers in one query, not one per row.
     workers = get_user_model().objects.in_bulk([row.worker_id for row in rejected])
     for row in rejected:

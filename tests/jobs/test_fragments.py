@@ -6,6 +6,7 @@ from django.test import RequestFactory
 from apps.hirers.fragments import saved_workers
 from apps.hirers.services import saved_worker_add
 from apps.jobs import fragments
+from apps.modules.faults import active_faults
 from apps.workers.services import worker_profile_update
 from tests.jobs.conftest import make_application, make_job
 
@@ -96,6 +97,8 @@ def test_fragment_query_counts_are_fixed(hirer, count, django_assert_max_num_que
         make_application(make_job(hirer), worker)
         make_application(job, worker)
         saved_worker_add(hirer=hirer, worker_id=worker.pk)
+    # The cached fragments check for injected cache faults; load the fault rules first.
+    active_faults()
 
     with django_assert_max_num_queries(2):
         fragments.newest_applicants(request_for(hirer))
