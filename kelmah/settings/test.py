@@ -11,6 +11,8 @@ from kelmah.settings.embedded import VAR_DIR
 from kelmah.settings.env import env_database, env_str
 
 DEBUG = False
+# Per-process test files live under var/, which a fresh clone does not have yet.
+VAR_DIR.mkdir(parents=True, exist_ok=True)
 DATABASES = {"default": env_database("DATABASE_URL", "sqlite:///:memory:")}
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # One file per test process, so several suites can run side by side on one checkout.
