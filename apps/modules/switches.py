@@ -33,28 +33,33 @@ class Snapshot(Generic[T]):
         self._fallback = fallback
         self._lock = threading.Lock()
         self._value: T | None = None
-        self._expires_at = 0.0
+        self._loaded_at = float("-inf")
         self._last_warning_at = -1e9
 
     def get(self) -> T:
         now = time.monotonic()
-        if now < self._expires_at:
+        if self._fresh(now):
             return self._value  # type: ignore[return-value]
         if _loading.get():
             return self._value if self._value is not None else self._fallback()
         with self._lock:
-            if now < self._expires_at:
+            if self._fresh(now):
                 return self._value  # type: ignore[return-value]
             self._value = self._load(now)
-            self._expires_at = time.monotonic() + float(setting("KELMAH_SWITCH_CACHE_TTL_S"))
+            self._loaded_at = time.monotonic()
             return self._value
 
+    def _fresh(self, now: float) -> bool:
+        # The lifetime is read on every call, so a changed setting applies to the copy
+        # already loaded, not only to the next one.
+        return now < self._loaded_at + float(setting("KELMAH_SWITCH_CACHE_TTL_S"))
+
     def is_fresh(self) -> bool:
-        return time.monotonic() < self._expires_at
+        return self._fresh(time.monotonic())
 
     def invalidate(self) -> None:
         with self._lock:
-            self._expires_at = 0.0
+            self._loaded_at = float("-inf")
 
     def _load(self, now: float) -> T:
         token = _loading.set(True)
