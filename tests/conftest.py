@@ -109,3 +109,19 @@ def pytest_collection_modifyitems(config, items):
     for item in items:
         if "postgres" in item.keywords and not is_postgres():
             item.add_marker(skip_pg)
+
+
+@pytest.fixture(autouse=True)
+def fresh_caches():
+    """Start every test with empty caches.
+
+    Cached pages are keyed by ids and filters, and SQLite reuses ids after a rollback, so a
+    page cached by one test could otherwise be served, even as stale data during an
+    injected fault, to the next.
+    """
+    from django.core.cache import caches
+
+    from apps.resilience.cache import clear_local
+
+    clear_local()
+    caches["default"].clear()

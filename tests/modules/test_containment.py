@@ -196,10 +196,20 @@ def test_switched_on_module_serves_again(client):
     assert client.get("/workers/").status_code == 200
 
 
-def test_db_fault_on_view_answers_503(client, inject_fault):
+def test_db_fault_on_cached_directory_says_unavailable(client, inject_fault):
     inject_fault("workers.db", "raise")
 
     response = client.get("/workers/")
+
+    assert response.status_code == 200
+    assert "temporarily unavailable" in response.content.decode()
+
+
+def test_db_fault_on_view_answers_503(client, inject_fault, worker):
+    inject_fault("workers.db", "raise")
+
+    # A profile page reads the database directly; the directory would answer from its cache.
+    response = client.get(f"/workers/{worker.pk}/")
 
     assert response.status_code == 503
     assert 'data-module="workers"' in response.content.decode()
