@@ -5,6 +5,7 @@ runs the suite on both. Tests that need Redis read REDIS_URL (default: the local
 """
 
 import os
+from pathlib import Path
 
 from kelmah.settings.embedded import *  # noqa: F403
 from kelmah.settings.embedded import VAR_DIR
@@ -42,7 +43,8 @@ CELERY_BROKER_URL = env_str("CELERY_BROKER_URL", "memory://")
 # Metrics and the broker folders are per test process too. Otherwise tests write into the
 # running site's metrics and incidents, which show on its /ops/ page and alert staff.
 KELMAH_METRICS_SQLITE_PATH = VAR_DIR / f"test-metrics-{os.getpid()}.sqlite3"
-BROKER_DIR = VAR_DIR / f"test-broker-{os.getpid()}"
+# A worker process started by a test is told the folder of the test that publishes to it.
+BROKER_DIR = Path(env_str("KELMAH_TEST_BROKER_DIR", str(VAR_DIR / f"test-broker-{os.getpid()}")))
 CELERY_BROKER_TRANSPORT_OPTIONS = {
     "data_folder_in": str(BROKER_DIR / "queue"),
     "data_folder_out": str(BROKER_DIR / "queue"),

@@ -47,6 +47,7 @@ def test_worker_process_finds_and_finishes_its_row(transport, tmp_path, request)
         "DATABASE_URL": database_url(),
         "KELMAH_VAR_DIR": str(tmp_path),
         "CELERY_BROKER_URL": url,
+        "KELMAH_TEST_BROKER_DIR": str(tmp_path / "broker"),
     }
 
     with use_broker(url, options), celery_worker(env) as worker:
