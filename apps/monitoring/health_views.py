@@ -40,7 +40,7 @@ def non_atomic(view):
 
 
 def _broken_endpoint(error: Exception) -> HttpResponse:
-    logger.error("Health endpoint failed to build its answer", exc_info=error)
+    logger.error("Health endpoint failed to build its response", exc_info=error)
     document = {
         "status": FAIL,
         "description": "Kelmah health",
@@ -79,7 +79,7 @@ def health_module(request, module: str):
 
 @non_atomic
 def health_live(request):
-    """Answer that the process serves requests; checks no dependency at all."""
+    """Report that the process serves requests, without checking any dependency."""
     uptime = round(time.monotonic() - _STARTED, 1)
     document = {
         "status": PASS,

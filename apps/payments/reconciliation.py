@@ -92,7 +92,12 @@ def reconcile(*, provider_name: str, now=None) -> ReconciliationRun:
         run.rows_checked = len(ours) + (len(theirs) if theirs else 0)
         run.mismatches = len(items)
         run.finished_at = timezone.now()
-        run.status = "failed" if run.error.startswith("Provider listing failed") else ("mismatch" if items else "ok")
+        if run.error.startswith("Provider listing failed"):
+            run.status = "failed"
+        elif items:
+            run.status = "mismatch"
+        else:
+            run.status = "ok"
         run.save(update_fields=["rows_checked", "mismatches", "finished_at", "status", "error"])
     logger.info(
         "reconciliation finished",

@@ -57,7 +57,7 @@ KELMAH_APPS = [
 INSTALLED_APPS = DJANGO_APPS + THIRD_PARTY_APPS + KELMAH_APPS
 
 MIDDLEWARE = [
-    # First, so /health/ answers before sessions, auth or the module layer touch the database.
+    # First, so /health/ responds before sessions, auth or the module layer touch the database.
     "apps.monitoring.middleware.HealthEndpointMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -71,9 +71,9 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "axes.middleware.AxesMiddleware",
-    # Innermost, so it sees the authenticated user and wraps only the view's work.
+    # Innermost, so it gets the authenticated user and wraps only the view's work.
     "apps.resilience.idempotency.IdempotencyMiddleware",
-    # Last, so its process_exception sees a view's error first and routes it to the
+    # Last, so its process_exception receives a view's error first and routes it to the
     # module that owns the view (degraded page or problem+json, 503).
     "apps.modules.middleware.ModuleMiddleware",
 ]
@@ -189,10 +189,10 @@ AXES_VERBOSE = False
 
 # Platform commission on each released milestone, in basis points (1000 = 10%).
 KELMAH_PLATFORM_FEE_BPS = env_int("KELMAH_PLATFORM_FEE_BPS", 1000, minimum=0)
-# Days a delivered milestone waits for the hirer's answer before it is approved for them.
+# Days a delivered milestone waits for the hirer's decision before it is approved for them.
 KELMAH_AUTO_APPROVE_DAYS = env_int("KELMAH_AUTO_APPROVE_DAYS", 7, minimum=1)
 
-# Who may read /metrics: a bearer token, or client addresses and networks (REMOTE_ADDR).
+# Access to /metrics: a bearer token, or client addresses and networks (REMOTE_ADDR).
 # Other monitoring settings and their defaults are in apps/monitoring/conf.py.
 KELMAH_METRICS_TOKEN = env_str("KELMAH_METRICS_TOKEN", "")
 KELMAH_METRICS_ALLOWED_IPS = env_list("KELMAH_METRICS_ALLOWED_IPS", [])
@@ -228,9 +228,9 @@ KELMAH_MOMO = {
 # RESILIENCE_BREAKERS entries "provider:paystack" and "provider:momo" below.
 
 # ---- Resilience: breakers, cache, outbound calls, outbox, idempotency -----------------
-# Each value says what it bounds and why; docs/fault-tolerance.md has the longer story.
+# Each value states what it bounds and why. docs/fault-tolerance.md explains more.
 
-# Where breakers share state: redis://..., sqlite:///path (every local process opens the
+# Shared breaker store: redis://..., sqlite:///path (every local process opens the
 # file) or memory:// (one process only). Production sets it to REDIS_URL.
 RESILIENCE_BREAKER_STORE = env_str("KELMAH_BREAKER_STORE", f"sqlite:///{VAR_DIR / 'breakers.sqlite3'}")
 # Seconds one store round trip may take; far above a healthy Redis or SQLite call (<1 ms),
@@ -259,11 +259,11 @@ RESILIENCE_BREAKER_DEFAULTS = {
     "half_open_probes": 1,
     # A probe that never reports back (its process died) frees its slot after this long.
     "probe_timeout_seconds": 30.0,
-    # Seconds between reads of the shared state; the bound on how late a process sees a trip.
+    # Seconds between reads of the shared state; the bound on how late a process learns of a trip.
     "refresh_interval": 1.0,
 }
 RESILIENCE_BREAKERS = {
-    # Redis answers in well under a millisecond, so three failures in a row are an outage:
+    # Redis responds in well under a millisecond, so three failures in a row are an outage:
     # with a hung Redis that costs 3 x SOCKET_TIMEOUT (0.75 s) before calls stop.
     "redis": {"consecutive_failures": 3, "slow_call_seconds": 0.1, "open_seconds": 2.0, "max_open_seconds": 30.0},
     "broker": {"open_seconds": 5.0, "max_open_seconds": 60.0},
