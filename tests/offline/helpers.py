@@ -23,9 +23,15 @@ async () => {
 """
 
 
-def wait_for_service_worker(page, timeout_ms: int = 10_000) -> None:
-    """Wait until the service worker is active and controls the page."""
+def wait_for_service_worker(page, timeout_ms: int = 30_000) -> None:
+    """Wait until the service worker is active and controls the page.
+
+    A page loaded before the worker claimed its clients stays uncontrolled, so it is
+    reloaded once when the worker is ready but not yet in control.
+    """
     page.evaluate("() => navigator.serviceWorker.ready.then(() => true)")
+    if not page.evaluate("() => navigator.serviceWorker.controller !== null"):
+        page.reload()
     page.wait_for_function("() => navigator.serviceWorker.controller !== null", timeout=timeout_ms)
 
 
